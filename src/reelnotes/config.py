@@ -1,0 +1,190 @@
+"""Read reelnotes.toml into a frozen SiteConfig, reporting every problem at once."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import ConfigError, Diagnostic, did_you_mean
+
+CONFIG_NAME = "reelnotes.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class SiteConfig:
+    """The settings of one site, validated."""
+
+    root: Path
+    """The site folder: holds content/, templates/, static/ and reelnotes.toml."""
+    title: str = "Film notes"
+    """The site's name, shown in every page's header and the feed."""
+    author: str = ""
+    """The author's name, for the feed, the footer and structured data."""
+    description: str = ""
+    """One sentence about the blog, for the index page and the feed."""
+    base_url: str = "http://127.0.0.1:8000/"
+    """Absolute URL of the site's root, ending in "/"; may have a path such as /blog/."""
+    language: str = "en"
+    """BCP 47 language tag of the content."""
+    posts_per_page: int = 10
+    """How many posts an index page lists."""
+    timezone: str = "UTC"
+    """IANA time zone; a date without a time means midnight there."""
+    comments_email: str = ""
+    """Where readers reply to a post by email; empty for no link."""
+    extra: tuple[tuple[str, Any], ...] = field(default=())
+    """Keys under [extra], handed to templates as `site.extra`."""
+
+    @property
+    def base_path(self) -> str:
+        """The path part of base_url, e.g. "/" or "/blog/"."""
+        return urlsplit(self.base_url).path or "/"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The site's time zone."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def content_dir(self) -> Path:
+        """content/ under the site folder."""
+        return self.root / "content"
+
+    @property
+    def templates_dir(self) -> Path:
+        """templates/ under the site folder."""
+        return self.root / "templates"
+
+    @property
+    def static_dir(self) -> Path:
+        """static/ under the site folder."""
+        return self.root / "static"
+
+    def with_base_url(self, base_url: str) -> SiteConfig:
+        """Return a copy with another base URL (checked like the file's)."""
+        problems: list[Diagnostic] = []
+        url = _check_base_url(base_url, "--base-url", None, problems)
+        if problems:
+            raise ConfigError(problems)
+        return replace(self, base_url=url)
+
+
+_KEYS = {f.name for f in fields(SiteConfig)} - {"root", "extra"} | {"extra"}
+
+
+def _key_line(text: str, key: str) -> int | None:
+    """Find the line where `key = ...` is set, for error messages."""
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=", re.MULTILINE)
+    m = pattern.search(text)
+    return text.count("\n", 0, m.start()) + 1 if m else None
+
+
+def _check_base_url(value: str, path: str, line: int | None, problems: list[Diagnostic]) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        problems.append(
+            Diagnostic(
+                f'base_url: expected an absolute http(s) URL such as "https://example.org/", '
+                f'got "{value}"',
+                path,
+                line,
+            )
+        )
+        return value
+    if parts.query or parts.fragment:
+        problems.append(
+            Diagnostic(f'base_url: expected no query or fragment, got "{value}"', path, line)
+        )
+    return value if value.endswith("/") else value + "/"
+
+
+def load_config(root: Path) -> tuple[SiteConfig, list[Diagnostic]]:
+    """Read root/reelnotes.toml; return the config and its warnings, or raise ConfigError."""
+    path = root / CONFIG_NAME
+    if not path.is_file():
+        note = Diagnostic(
+            f"no {CONFIG_NAME} in {root}: using default settings", severity="warning"
+        )
+        return SiteConfig(root=root), [note]
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise ConfigError(Diagnostic("expected UTF-8 text", CONFIG_NAME)) from err
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        m = re.search(r"\(at line (\d+), column \d+\)", str(err))
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(err))
+        raise ConfigError(
+            Diagnostic(f"invalid TOML: {message}", CONFIG_NAME, int(m.group(1)) if m else None)
+        ) from err
+    return _validate(root, data, text)
+
+
+def _validate(root: Path, data: dict[str, Any], text: str) -> tuple[SiteConfig, list[Diagnostic]]:
+    problems: list[Diagnostic] = []
+    warnings: list[Diagnostic] = []
+    values: dict[str, Any] = {}
+    defaults = SiteConfig(root=root)
+    for key, value in data.items():
+        line = _key_line(text, key)
+        if key not in _KEYS:
+            warnings.append(
+                Diagnostic(
+                    f'unknown setting "{key}" is ignored',
+                    CONFIG_NAME,
+                    line,
+                    did_you_mean(key, _KEYS),
+                    "warning",
+                )
+            )
+            continue
+        if key == "extra":
+            if not isinstance(value, dict):
+                problems.append(Diagnostic("extra: expected a table", CONFIG_NAME, line))
+            else:
+                values["extra"] = tuple(sorted(value.items()))
+            continue
+        expected = type(getattr(defaults, key))
+        if expected is int:
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                problems.append(
+                    Diagnostic(f"{key}: expected a whole number of 1 or more, got {value!r}",
+                               CONFIG_NAME, line)
+                )
+                continue
+        elif not isinstance(value, str):
+            problems.append(
+                Diagnostic(f"{key}: expected text, got {value!r}", CONFIG_NAME, line)
+            )
+            continue
+        if key == "base_url":
+            value = _check_base_url(value, CONFIG_NAME, line, problems)
+        elif key == "timezone":
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                problems.append(
+                    Diagnostic(
+                        f'timezone: expected an IANA time zone such as "Europe/Paris", '
+                        f'got "{value}"',
+                        CONFIG_NAME,
+                        line,
+                    )
+                )
+                continue
+        elif key == "language" and not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", value):
+            problems.append(
+                Diagnostic(f'language: expected a tag such as "en" or "zh-Hans", got "{value}"',
+                           CONFIG_NAME, line)
+            )
+            continue
+        values[key] = value
+    if problems:
+        raise ConfigError(problems)
+    return replace(defaults, **values), warnings

@@ -1,0 +1,88 @@
+"""The RSS feed, sitemap and robots.txt, as strings with absolute URLs."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from email.utils import format_datetime
+from xml.sax.saxutils import escape, quoteattr
+
+from . import urls
+from .site import Site
+
+FEED_SIZE = 20
+# Characters XML 1.0 forbids, and bidi controls that could disguise text.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\u202a-\u202e\u2066-\u2069]")
+
+
+def xml_text(value: str) -> str:
+    """Escape text for XML, dropping characters XML cannot carry."""
+    return escape(_FORBIDDEN.sub("", value))
+
+
+def rfc822(moment: datetime) -> str:
+    """An RFC 822 date for RSS, independent of the locale."""
+    return format_datetime(moment.astimezone(timezone.utc), usegmt=True)
+
+
+def rss(site: Site, now: datetime) -> str:
+    """RSS 2.0 with the 20 newest posts: summary as description, full HTML as content:encoded."""
+    config = site.config
+    feed_url = config.base_url + urls.FEED
+    posts = site.posts[:FEED_SIZE]
+    built = posts[0].updated or posts[0].date if posts else now
+    out = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/">',
+        "<channel>",
+        f"<title>{xml_text(config.title)}</title>",
+        f"<link>{xml_text(config.base_url)}</link>",
+        f"<description>{xml_text(config.description or config.title)}</description>",
+        f"<language>{xml_text(config.language)}</language>",
+        f"<lastBuildDate>{rfc822(built)}</lastBuildDate>",
+        f"<atom:link href={quoteattr(feed_url)} rel=\"self\" type=\"application/rss+xml\"/>",
+        "<generator>reelnotes</generator>",
+    ]
+    for post in posts:
+        link = config.base_url + post.url
+        out += [
+            "<item>",
+            f"<title>{xml_text(post.title)}</title>",
+            f"<link>{xml_text(link)}</link>",
+            f'<guid isPermaLink="true">{xml_text(link)}</guid>',
+            f"<pubDate>{rfc822(post.date)}</pubDate>",
+        ]
+        if config.author:
+            out.append(f"<dc:creator>{xml_text(config.author)}</dc:creator>")
+        out += [f"<category>{xml_text(tag)}</category>" for tag in post.tags]
+        out += [
+            f"<description>{xml_text(post.summary_html)}</description>",
+            f"<content:encoded>{xml_text(post.feed_html)}</content:encoded>",
+            "</item>",
+        ]
+    out += ["</channel>", "</rss>", ""]
+    return "\n".join(out)
+
+
+def sitemap(site: Site) -> str:
+    """sitemaps.org XML listing every page a search engine should index."""
+    base = site.config.base_url
+    out = ['<?xml version="1.0" encoding="utf-8"?>',
+           '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    for page in site.pages:
+        if page.kind in ("404", "redirect"):
+            continue
+        out.append(f"<url><loc>{xml_text(base + page.url)}</loc>")
+        post = page.vars.get("post") if page.kind == "post" else None
+        if post is not None:
+            out.append(f"<lastmod>{(post.updated or post.date).date().isoformat()}</lastmod>")
+        out.append("</url>")
+    out += ["</urlset>", ""]
+    return "\n".join(out)
+
+
+def robots(site: Site) -> str:
+    """robots.txt allowing everything and naming the sitemap."""
+    return f"User-agent: *\nAllow: /\n\nSitemap: {site.config.base_url}{urls.SITEMAP}\n"

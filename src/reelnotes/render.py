@@ -1,0 +1,137 @@
+"""Render pages to HTML through Jinja: autoescaped, strict, returning strings."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from . import urls
+from .config import SiteConfig
+from .errors import Diagnostic, TemplateError
+from .site import Page, Site
+from .theme import theme_templates
+
+MONTHS = ("January February March April May June July August September October November "
+          "December").split()
+
+
+def human_date(value: date | datetime) -> str:
+    """"9 April 2013", the same whatever the machine's locale."""
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def iso_date(value: date | datetime) -> str:
+    """ISO 8601, for <time datetime> and structured data."""
+    return value.isoformat()
+
+
+def json_ld(data: Any) -> Markup:
+    """Serialise structured data so that no text can close the <script> it sits in."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    for raw, safe in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                      ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(raw, safe)
+    return Markup(text)
+
+
+def template_dirs(config: SiteConfig) -> list[Path]:
+    """The site's templates/ first, then the built-in theme's."""
+    dirs = [config.templates_dir] if config.templates_dir.is_dir() else []
+    theme = theme_templates()
+    if not dirs or dirs[0].resolve() != theme.resolve():
+        dirs.append(theme)
+    return dirs
+
+
+def make_environment(config: SiteConfig, cache_dir: Path | None = None,
+                     live_reload: str | None = None) -> jinja2.Environment:
+    """A Jinja environment for one site: site templates override the theme file by file."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(config)]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(cache_dir)) if cache_dir else None,
+    )
+    base_path = config.base_path
+    env.globals.update(
+        site=config,
+        url=lambda u: base_path + u,
+        abs_url=lambda u: config.base_url + u,
+        urls=urls,
+        live_reload=live_reload,
+    )
+    env.filters.update(human_date=human_date, iso_date=iso_date, json_ld=json_ld,
+                       month_name=lambda m: MONTHS[m - 1])
+    return env
+
+
+def _where(err: BaseException, config: SiteConfig) -> tuple[str | None, int | None]:
+    """The template file and line an error came from, relative to the site when possible."""
+    filename = getattr(err, "filename", None)
+    line = getattr(err, "lineno", None)
+    if filename is None:
+        tb = err.__traceback__
+        while tb is not None:
+            code = tb.tb_frame.f_code
+            if code.co_filename.endswith(".html") or "templates" in code.co_filename:
+                filename, line = code.co_filename, tb.tb_lineno
+            tb = tb.tb_next
+    if filename is None:
+        return None, None
+    path = Path(filename)
+    try:
+        return path.resolve().relative_to(config.root.resolve()).as_posix(), line
+    except ValueError:
+        return str(path), line
+
+
+def template_error(err: Exception, config: SiteConfig, page: str | None = None) -> TemplateError:
+    """Turn a Jinja exception into a TemplateError naming the template's file and line."""
+    path, line = _where(err, config)
+    message = getattr(err, "message", None) or str(err)
+    if isinstance(err, jinja2.UndefinedError):
+        message = f"undefined variable: {message}"
+    elif isinstance(err, jinja2.TemplateNotFound):
+        message = f"template not found: {err.name}"
+    elif isinstance(err, jinja2.TemplateSyntaxError):
+        message = f"template syntax error: {message}"
+    else:
+        message = f"template error: {type(err).__name__}: {message}"
+    hint = f"while rendering /{page}" if page is not None else None
+    return TemplateError(Diagnostic(message, path, line, hint))
+
+
+class Renderer:
+    """Renders a Site's pages with one Jinja environment."""
+
+    def __init__(self, site: Site, cache_dir: Path | None = None,
+                 live_reload: str | None = None) -> None:
+        self.site = site
+        self.env = make_environment(site.config, cache_dir, live_reload)
+        self.env.globals.update(tags=site.tags, films=site.films, posts=site.posts)
+
+    def render(self, page: Page) -> str:
+        """Render one page to HTML; raise TemplateError on a template problem."""
+        try:
+            template = self.env.get_template(page.template)
+            return template.render(page=page, **page.vars)
+        except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError) as err:
+            raise template_error(err, self.site.config, page.url) from err
+
+    def check_templates(self) -> list[Diagnostic]:
+        """Compile every template the site would use; return the problems found."""
+        problems = []
+        for name in sorted(set(self.env.list_templates(extensions=["html", "xml"]))):
+            try:
+                self.env.get_template(name)
+            except jinja2.TemplateError as err:
+                problems.extend(template_error(err, self.site.config).diagnostics)
+        return problems

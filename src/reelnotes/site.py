@@ -1,0 +1,199 @@
+"""Turn posts into the site's pages: index, posts, tags, archive, films (pure, no I/O)."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from . import urls
+from .config import SiteConfig
+from .content import Film, Post
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    """A tag and the posts that carry it, newest first."""
+
+    name: str
+    """The name as the author wrote it (first spelling seen)."""
+    slug: str
+    """Its URL segment."""
+    posts: tuple[Post, ...]
+    """Posts with this tag, newest first."""
+
+    @property
+    def url(self) -> str:
+        """The tag's page."""
+        return urls.tag_url(self.slug)
+
+
+@dataclass(frozen=True, slots=True)
+class FilmEntry:
+    """A film in the films index, with every review of it."""
+
+    film: Film
+    """The film as its newest review describes it."""
+    reviews: tuple[Post, ...]
+    """Posts that review it, oldest first (the first viewing, then rewatches)."""
+    sort_key: str
+    """The title without a leading article, folded, for A–Z order."""
+
+    @property
+    def letter(self) -> str:
+        """The A–Z heading it files under ("#" for digits and other scripts)."""
+        first = self.sort_key[:1].upper()
+        return first if "A" <= first <= "Z" else "#"
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One HTML page to render: where it goes, which template, and what the template gets."""
+
+    url: str
+    """Site-relative URL ("" for home, "posts/x/")."""
+    template: str
+    """Template file name under templates/."""
+    title: str
+    """The page's own title (the site name is added by the template)."""
+    kind: str
+    """What the page is: index, post, tags, tag, archive, films, 404 or redirect."""
+    vars: Mapping[str, Any] = field(default_factory=dict)
+    """The template's variables besides `site` and `page`."""
+
+
+@dataclass(frozen=True, slots=True)
+class Pager:
+    """Where one page of a paginated list sits among its siblings."""
+
+    number: int
+    """1-based page number."""
+    total: int
+    """How many pages there are."""
+    prev_url: str | None
+    """The newer page, if any."""
+    next_url: str | None
+    """The older page, if any."""
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """The whole site as data: what gets published, and every page to render."""
+
+    config: SiteConfig
+    """The site's settings."""
+    posts: tuple[Post, ...]
+    """Published posts, newest first."""
+    tags: tuple[Tag, ...]
+    """Every tag, A–Z."""
+    films: tuple[FilmEntry, ...]
+    """Every film reviewed, A–Z."""
+    pages: tuple[Page, ...]
+    """Every HTML page, in a stable order."""
+
+
+_ARTICLES = re.compile(
+    r"^(the|a|an|le|la|les|l'|l’|el|los|las|il|lo|gli|der|die|das|den|de|het|een)\s*(?<=\s|'|’)",
+    re.IGNORECASE,
+)
+
+
+def film_sort_key(title: str) -> str:
+    """Fold a title for A–Z order, ignoring a leading article ("The", "A", "Le", ...)."""
+    stripped = _ARTICLES.sub("", title.strip(), count=1) or title
+    return stripped.casefold()
+
+
+def newest_first(posts: list[Post]) -> tuple[Post, ...]:
+    """Sort posts newest first; ties by slug so the order is stable."""
+    return tuple(sorted(posts, key=lambda p: (-p.date.timestamp(), p.slug)))
+
+
+def published(posts: list[Post], *, drafts: bool, future: bool, now: datetime) -> list[Post]:
+    """The posts that go into this build."""
+    return [p for p in posts if (drafts or not p.draft) and (future or p.date <= now)]
+
+
+def build_tags(posts: tuple[Post, ...]) -> tuple[Tag, ...]:
+    """Group posts by tag slug; two spellings of one slug are one tag."""
+    names: dict[str, str] = {}
+    groups: dict[str, list[Post]] = defaultdict(list)
+    for post in sorted(posts, key=lambda p: p.src_path):
+        for name in post.tags:
+            slug = urls.slugify(name)
+            names.setdefault(slug, name)
+            if post not in groups[slug]:
+                groups[slug].append(post)
+    tags = [Tag(names[s], s, newest_first(groups[s])) for s in groups]
+    return tuple(sorted(tags, key=lambda t: (t.name.casefold(), t.slug)))
+
+
+def build_films(posts: tuple[Post, ...]) -> tuple[FilmEntry, ...]:
+    """Every film reviewed, keyed by title and year, A–Z ignoring leading articles."""
+    groups: dict[tuple[str, int | None], list[Post]] = defaultdict(list)
+    latest: dict[tuple[str, int | None], Film] = {}
+    for post in sorted(posts, key=lambda p: (p.date, p.slug)):
+        for film in post.films:
+            key = (film.title.casefold(), film.year)
+            groups[key].append(post)
+            latest[key] = film
+    entries = [FilmEntry(latest[k], tuple(groups[k]), film_sort_key(latest[k].title))
+               for k in groups]
+    return tuple(sorted(entries, key=lambda e: (e.sort_key, e.film.year or 0, e.film.title)))
+
+
+def archive_groups(posts: tuple[Post, ...]) -> list[tuple[int, list[tuple[int, list[Post]]]]]:
+    """Posts grouped by year, then month, newest first."""
+    years: dict[int, dict[int, list[Post]]] = defaultdict(lambda: defaultdict(list))
+    for post in posts:
+        years[post.date.year][post.date.month].append(post)
+    return [(y, [(m, years[y][m]) for m in sorted(years[y], reverse=True)])
+            for y in sorted(years, reverse=True)]
+
+
+def paginate(posts: tuple[Post, ...], per_page: int) -> list[tuple[Pager, tuple[Post, ...]]]:
+    """Split posts into index pages; there is always at least one page."""
+    chunks = [posts[i : i + per_page] for i in range(0, len(posts), per_page)] or [()]
+    total = len(chunks)
+    return [
+        (Pager(n, total, urls.index_url(n - 1) if n > 1 else None,
+               urls.index_url(n + 1) if n < total else None), chunk)
+        for n, chunk in enumerate(chunks, 1)
+    ]
+
+
+def build_site(config: SiteConfig, posts: list[Post], *, drafts: bool = False,
+               future: bool = False, now: datetime) -> Site:
+    """Model the whole site from every post read."""
+    shown = newest_first(published(posts, drafts=drafts, future=future, now=now))
+    tags = build_tags(shown)
+    films = build_films(shown)
+    pages: list[Page] = []
+    for pager, chunk in paginate(shown, config.posts_per_page):
+        title = "Home" if pager.number == 1 else f"Page {pager.number}"
+        pages.append(Page(urls.index_url(pager.number), "index.html", title, "index",
+                          {"posts": chunk, "pager": pager}))
+    for i, post in enumerate(shown):
+        newer = shown[i - 1] if i > 0 else None
+        older = shown[i + 1] if i + 1 < len(shown) else None
+        pages.append(Page(post.url, "post.html", post.title, "post",
+                          {"post": post, "newer": newer, "older": older}))
+    pages.append(Page(urls.TAGS, "tags.html", "Tags", "tags", {"tags": tags}))
+    for tag in tags:
+        pages.append(Page(tag.url, "tag.html", f"Posts tagged “{tag.name}”", "tag",
+                          {"tag": tag, "posts": tag.posts}))
+    pages.append(Page(urls.ARCHIVE, "archive.html", "Archive", "archive",
+                      {"years": archive_groups(shown)}))
+    pages.append(Page(urls.FILMS, "films.html", "Films", "films", {"films": films}))
+    pages.append(Page(urls.NOT_FOUND, "404.html", "Page not found", "404", {}))
+    taken = {p.url for p in pages}
+    for post in shown:
+        for alias in post.aliases:
+            if alias not in taken:
+                taken.add(alias)
+                pages.append(Page(alias, "redirect.html", post.title, "redirect",
+                                  {"target": post}))
+    return Site(config, shown, tags, films, tuple(pages))
