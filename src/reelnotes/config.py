@@ -79,7 +79,7 @@ _KEYS = {f.name for f in fields(SiteConfig)} - {"root", "extra"} | {"extra"}
 
 def _key_line(text: str, key: str) -> int | None:
     """Find the line where `key = ...` is set, for error messages."""
-    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=", re.MULTILINE)
+    pattern = re.compile(rf"^[ \t]*{re.escape(key)}[ \t]*=", re.MULTILINE)
     m = pattern.search(text)
     return text.count("\n", 0, m.start()) + 1 if m else None
 

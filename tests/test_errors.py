@@ -1,0 +1,143 @@
+"""The error contract: one line per problem naming file:line, exit 1, previous build/ untouched."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+
+from conftest import Result, Site, post_text
+
+CASES = {
+    "bad YAML": (
+        "---\ntitle: 'x\ndate: 2013-01-01\n---\nbody\n",
+        r"^content/posts/bad\.md:\d+: invalid YAML: ",
+    ),
+    "missing title": (
+        "---\ndate: 2013-01-01\n---\nbody\n",
+        r"^content/posts/bad\.md:1: title: required, expected text",
+    ),
+    "unparsable date": (
+        "---\ntitle: x\ndate: April 9\n---\nbody\n",
+        r'^content/posts/bad\.md:3: date: expected YYYY-MM-DD or an ISO 8601 date-time, '
+        r'got "April 9"$',
+    ),
+    "impossible date": (
+        "---\ntitle: x\ndate: 2013-02-30\n---\nbody\n",
+        r'^content/posts/bad\.md:3: date: "2013-02-30" is not a real date',
+    ),
+    "tag not a string": (
+        "---\ntitle: x\ndate: 2013-01-01\ntags:\n  - ok\n  - [nested]\n---\nbody\n",
+        r"^content/posts/bad\.md:6: tags: expected each tag to be text, got a list",
+    ),
+    "not UTF-8": (
+        "---\ntitle: caf\xe9\ndate: 2013-01-01\n---\nbody\n".encode("latin-1"),
+        r"^content/posts/bad\.md:2: expected UTF-8 text, found byte 0xe9",
+    ),
+    "front matter not closed": (
+        "---\ntitle: x\ndate: 2013-01-01\nbody\n",
+        r"^content/posts/bad\.md:1: front matter is not closed",
+    ),
+    "no front matter": (
+        "Just some text.\n",
+        r"^content/posts/bad\.md:1: expected front matter",
+    ),
+    "film year not a number": (
+        "---\ntitle: x\ndate: 2013-01-01\nfilm:\n  title: Heat\n  year: nineteen\n---\nb\n",
+        r"^content/posts/bad\.md:6: film\.year: expected a whole number from 1870 to 2100",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_post_fails_cleanly(built_site: Site, cli: Callable[..., Result], case: str) -> None:
+    text, pattern = CASES[case]
+    before = built_site.snapshot()
+    built_site.post("bad", text)
+    result = cli("build", "--site", built_site.root)
+    assert result.code == 1
+    lines = result.err.splitlines()
+    assert re.search(pattern, lines[0]), lines
+    assert "Traceback" not in result.err
+    assert lines[-1] == "reelnotes: build failed: 1 problem"
+    assert built_site.snapshot() == before
+
+
+def test_duplicate_slug_names_both_files(built_site: Site, cli: Callable[..., Result]) -> None:
+    before = built_site.snapshot()
+    built_site.post("zz-copy", post_text("First review", "2016-01-01"))
+    result = cli("build", "--site", built_site.root)
+    assert result.code == 1
+    assert result.err.splitlines()[0] == (
+        'content/posts/zz-copy.md:1: slug "first-review" is also used by content/posts/one.md '
+        "(give one of them another title or a slug: in its front matter)")
+    assert built_site.snapshot() == before
+
+
+def test_all_errors_reported_together(built_site: Site, cli: Callable[..., Result]) -> None:
+    built_site.post("a", "---\ntitle: x\ndate: nope\n---\n")
+    built_site.post("b", "---\ndate: 2013-01-01\ntags: 5\n---\n")
+    result = cli("build", "--site", built_site.root)
+    assert result.code == 1
+    lines = result.err.splitlines()
+    assert [line.split(":")[0] for line in lines[:-1]] == [
+        "content/posts/a.md", "content/posts/b.md", "content/posts/b.md"]
+    assert lines[-1] == "reelnotes: build failed: 3 problems"
+
+
+def test_unknown_key_warns_with_did_you_mean(site: Site, cli: Callable[..., Result]) -> None:
+    site.post("p", post_text("Post", tgas="[a]"))
+    result = cli("build", "--site", site.root)
+    assert result.code == 0
+    assert 'content/posts/p.md:4: warning: unknown key "tgas" is ignored (did you mean "tags"?)' \
+        in result.err.splitlines()
+
+
+def test_unknown_config_key_warns(site: Site, cli: Callable[..., Result]) -> None:
+    site.write("reelnotes.toml", 'title = "T"\nbase_ulr = "https://x.org/"\n')
+    result = cli("build", "--site", site.root)
+    assert result.code == 0
+    assert result.err.splitlines()[0] == (
+        'reelnotes.toml:2: warning: unknown setting "base_ulr" is ignored '
+        '(did you mean "base_url"?)')
+
+
+def test_bad_base_url(built_site: Site, cli: Callable[..., Result]) -> None:
+    before = built_site.snapshot()
+    built_site.write("reelnotes.toml", 'title = "T"\n\nbase_url = "example.org"\n')
+    result = cli("build", "--site", built_site.root)
+    assert result.code == 1
+    assert result.err.startswith('reelnotes.toml:3: base_url: expected an absolute http(s) URL')
+    assert built_site.snapshot() == before
+
+
+def test_template_error_names_template_line(built_site: Site,
+                                            cli: Callable[..., Result]) -> None:
+    before = built_site.snapshot()
+    built_site.write("templates/tags.html", '{% extends "base.html" %}\n{% block main %}\n'
+                     "{{ no_such_thing.x }}\n{% endblock %}\n")
+    result = cli("build", "--site", built_site.root)
+    assert result.code == 1
+    assert re.match(r"^templates/tags\.html:3: undefined variable: 'no_such_thing' is undefined",
+                    result.err)
+    assert built_site.snapshot() == before
+    built_site.write("templates/tags.html", "{% if %}\n")
+    result = cli("build", "--site", built_site.root)
+    assert re.match(r"^templates/tags\.html:1: template syntax error", result.err)
+    assert built_site.snapshot() == before
+
+
+def test_refuses_to_replace_a_foreign_folder(site: Site, cli: Callable[..., Result]) -> None:
+    site.post("p", post_text("Post"))
+    precious = site.write("mine/thesis.txt", "years of work")
+    result = cli("build", "--site", site.root, "--out", site.root / "mine")
+    assert result.code == 1
+    assert "was not made by reelnotes: refusing to replace it" in result.err
+    assert precious.read_text() == "years of work"
+
+
+def test_missing_site_folder(cli: Callable[..., Result], tmp_path: Site) -> None:
+    result = cli("build", "--site", str(tmp_path) + "/nowhere")
+    assert result.code == 1
+    assert result.err.startswith("site folder not found")
