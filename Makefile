@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 TOOLS := .tools
 STAMP := $(VENV)/.installed
 
-.PHONY: build test serve check clean test-tools
+.PHONY: build test serve check clean test-tools bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ serve: $(STAMP)
 
 test: $(STAMP) test-tools
 	$(BIN)/python -m pytest -q
+
+# Build speed against the Python floor; PEERS=1 also times Hugo, Pelican and Eleventy.
+bench: $(STAMP)
+	$(BIN)/python bench/run.py $(if $(PEERS),--peers)
 
 # External judges the tests use: Java and the Nu Html Checker, headless Chromium.
 test-tools:

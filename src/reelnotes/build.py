@@ -1,32 +1,32 @@
-"""Build a site: read everything, model it, render it, and swap the result into place.
+"""Build a site: read everything, model it, render what changed, and update the output.
 
-The only module that writes the output folder. The new site is written to a staging folder
-beside the output and swapped in at the end, so a failed or killed build leaves the previous
-output as it was. Files whose bytes did not change keep their old inode and mtime.
+The only module that writes the output folder (through output.Update). Posts come from the
+content-hash cache when their file is unchanged, and are parsed across processes otherwise;
+pages whose inputs did not change are not rendered again. Nothing in the output folder is
+touched until every page has rendered, and a failed build leaves it as it was. Files whose
+bytes did not change keep their inode and mtime.
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
-import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 from . import feed, urls
 from .config import SiteConfig
+from .cache import CACHE_DIR, BuildCache, OutputRecord, PageKeys
 from .content import load_content
-from .errors import Diagnostic, OutputError
+from .reader import CachedReader, Progress, default_jobs
+from .errors import Diagnostic
+from .output import Update, check_out_dir, clean_stale
 from .render import Renderer
 from .site import Site, build_site
 from .theme import theme_static
 
-MARKER = ".reelnotes-build"
-CACHE_DIR = ".reelnotes-cache"
 IGNORED_STATIC = (".DS_Store", "Thumbs.db")
 
 
@@ -50,6 +50,10 @@ class BuildReport:
     """Problems that did not stop the build."""
     site: Site | None = None
     """The site model that was built."""
+    rendered: int = 0
+    """Pages rendered through a template (the others' inputs had not changed)."""
+    parsed: int = 0
+    """Post files parsed (the others came from the cache)."""
 
     @property
     def pages(self) -> int:
@@ -59,8 +63,8 @@ class BuildReport:
     def summary(self) -> str:
         """One line for the terminal."""
         return (f"Built {_count(self.posts, 'post')}, {_count(self.tags, 'tag')}: {self.pages} files "
-                f"({self.written} written, {self.unchanged} unchanged) "
-                f"in {self.seconds:.2f} s → {self.out}")
+                f"({self.written} written, {self.unchanged} unchanged; {self.parsed} parsed, "
+                f"{self.rendered} rendered, the rest skipped) in {self.seconds:.2f} s → {self.out}")
 
 
 def clock() -> datetime:
@@ -74,122 +78,6 @@ def clock() -> datetime:
 def default_out(config: SiteConfig) -> Path:
     """build/ in the site folder."""
     return config.root / "build"
-
-
-def check_out_dir(out: Path) -> None:
-    """Refuse to replace a folder that reelnotes did not create."""
-    if out.is_symlink() or (out.exists() and not out.is_dir()):
-        raise OutputError(Diagnostic(f"{out} exists and is not a folder: refusing to replace it"))
-    if out.is_dir() and not (out / MARKER).is_file() and any(out.iterdir()):
-        raise OutputError(Diagnostic(
-            f"{out} exists and was not made by reelnotes: refusing to replace it",
-            hint="choose another --out, or empty that folder first"))
-
-
-def _same_bytes(path: Path, data: bytes) -> bool:
-    try:
-        if path.stat().st_size != len(data):
-            return False
-        return path.read_bytes() == data
-    except OSError:
-        return False
-
-
-class _Stage:
-    """A staging folder filled file by file, reusing unchanged files of the previous output."""
-
-    def __init__(self, out: Path) -> None:
-        self.out = out
-        self.path = out.parent / f".{out.name}.tmp-{os.getpid()}"
-        if self.path.exists():
-            shutil.rmtree(self.path)
-        self.path.mkdir(parents=True)
-        self.written = 0
-        self.unchanged = 0
-        self.seen: set[str] = set()
-
-    def _reuse(self, old: Path, new: Path) -> None:
-        try:
-            os.link(old, new)
-        except OSError:
-            shutil.copy2(old, new)
-        self.unchanged += 1
-
-    def _target(self, dest: str) -> Path:
-        if dest in self.seen:
-            raise OutputError(Diagnostic(f"two outputs claim the same file: {dest}"))
-        self.seen.add(dest)
-        target = self.path / dest
-        target.parent.mkdir(parents=True, exist_ok=True)
-        return target
-
-    def write(self, dest: str, data: bytes) -> None:
-        """Stage `data` as `dest`, linking the old file instead if its bytes are the same."""
-        target = self._target(dest)
-        old = self.out / dest
-        if _same_bytes(old, data):
-            self._reuse(old, target)
-        else:
-            target.write_bytes(data)
-            self.written += 1
-
-    def copy(self, dest: str, source: Path) -> None:
-        """Stage a static file, reusing the old copy if size and mtime match."""
-        target = self._target(dest)
-        old = self.out / dest
-        try:
-            src_stat, old_stat = source.stat(), old.stat()
-            same = (src_stat.st_size == old_stat.st_size
-                    and int(src_stat.st_mtime) == int(old_stat.st_mtime))
-        except OSError:
-            same = False
-        if same:
-            self._reuse(old, target)
-        else:
-            shutil.copy2(source, target)
-            self.written += 1
-
-    def commit(self) -> None:
-        """Swap the staged folder into place atomically where the OS allows."""
-        (self.path / MARKER).write_text("This folder is written by reelnotes build.\n")
-        if self.out.exists():
-            if not _exchange(self.path, self.out):
-                old = self.out.parent / f".{self.out.name}.old-{os.getpid()}"
-                os.rename(self.out, old)
-                os.rename(self.path, self.out)
-                self.path = old
-            shutil.rmtree(self.path, ignore_errors=True)
-        else:
-            os.rename(self.path, self.out)
-
-    def abort(self) -> None:
-        """Throw the staged folder away."""
-        shutil.rmtree(self.path, ignore_errors=True)
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two paths with Linux renameat2(RENAME_EXCHANGE); False if unsupported."""
-    name = ctypes.util.find_library("c")
-    if not name or not hasattr(os, "getpid"):
-        return False
-    try:
-        libc = ctypes.CDLL(name, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
-    return bool(result == 0)
-
-
-def _clean_stale(out: Path) -> None:
-    """Remove staging folders left by builds that were killed."""
-    if not out.parent.is_dir():
-        return
-    for stale in out.parent.glob(f".{out.name}.tmp-*"):
-        shutil.rmtree(stale, ignore_errors=True)
-    for stale in out.parent.glob(f".{out.name}.old-*"):
-        shutil.rmtree(stale, ignore_errors=True)
 
 
 def static_files(config: SiteConfig) -> Iterator[tuple[str, Path]]:
@@ -217,38 +105,63 @@ def redirects_file(site: Site) -> str:
 
 def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False,
           future: bool = False, now: datetime | None = None, live_reload: str | None = None,
-          progress: Callable[[str, int, int], None] | None = None) -> BuildReport:
+          progress: Progress | None = None, jobs: int | None = None) -> BuildReport:
     """Build the site into `out` (default build/); raise ReelnotesError on bad input."""
     started = time.perf_counter()
     out = (out or default_out(config)).absolute()
     check_out_dir(out)
     now = now or clock()
-    content = load_content(config)
-    site = build_site(config, content.posts, drafts=drafts, future=future, now=now)
-    renderer = Renderer(site, config.root / CACHE_DIR / "jinja", live_reload)
-    (config.root / CACHE_DIR / "jinja").mkdir(parents=True, exist_ok=True)
-    _clean_stale(out)
-    stage = _Stage(out)
+    report = progress or _quiet
+    store = BuildCache(config.root / CACHE_DIR)
     try:
-        total = len(site.pages)
-        for done, page in enumerate(site.pages, 1):
-            stage.write(urls.dest_path(page.url), renderer.render(page).encode("utf-8"))
-            if progress is not None:
-                progress("rendering", done, total)
-        stage.write(urls.FEED, feed.rss(site, now).encode("utf-8"))
-        stage.write(urls.SITEMAP, feed.sitemap(site).encode("utf-8"))
-        stage.write(urls.ROBOTS, feed.robots(site).encode("utf-8"))
-        redirects = redirects_file(site)
-        if redirects:
-            stage.write("_redirects", redirects.encode("utf-8"))
-        for dest, source in static_files(config):
-            stage.copy(dest, source)
-        stage.commit()
-    except BaseException:
-        stage.abort()
-        raise
-    return BuildReport(out, stage.written, stage.unchanged, len(site.posts), len(site.tags),
-                       time.perf_counter() - started, tuple(content.warnings), site)
+        reader = CachedReader(config, store, jobs or default_jobs(), report)
+        content = load_content(config, read=reader.read)
+        site = build_site(config, content.posts, drafts=drafts, future=future, now=now)
+        renderer = Renderer(site, config.root / CACHE_DIR / "jinja", live_reload)
+        (config.root / CACHE_DIR / "jinja").mkdir(parents=True, exist_ok=True)
+        keys = PageKeys(site, renderer, reader.keys, live_reload)
+        clean_stale(out)
+        update = Update(out, store.outputs())
+        try:
+            _render_pages(site, renderer, keys, update, report)
+            _write_extras(site, config, now, update)
+            update.commit()
+        except BaseException:
+            update.abort()
+            raise
+        store.store_outputs(update.records)
+    finally:
+        store.close()
+    return BuildReport(out, update.written, update.unchanged, len(site.posts), len(site.tags),
+                       time.perf_counter() - started, tuple(content.warnings), site,
+                       rendered=update.rendered, parsed=reader.parsed)
+
+
+def _render_pages(site: Site, renderer: Renderer, keys: PageKeys, update: Update,
+                  progress: Progress) -> None:
+    """Render every page whose inputs changed; reuse the previous file of the others."""
+    total = len(site.pages)
+    for done, page in enumerate(site.pages, 1):
+        dest, key = urls.dest_path(page.url), keys.of(page)
+        if not update.reuse(dest, key):
+            update.write(dest, renderer.render(page).encode("utf-8"), key)
+        progress("rendering", done, total)
+
+
+def _write_extras(site: Site, config: SiteConfig, now: datetime, update: Update) -> None:
+    """The feed, sitemap, robots.txt, _redirects and static files (always cheap)."""
+    update.write(urls.FEED, feed.rss(site, now).encode("utf-8"))
+    update.write(urls.SITEMAP, feed.sitemap(site).encode("utf-8"))
+    update.write(urls.ROBOTS, feed.robots(site).encode("utf-8"))
+    redirects = redirects_file(site)
+    if redirects:
+        update.write("_redirects", redirects.encode("utf-8"))
+    for dest, source in static_files(config):
+        update.copy(dest, source)
+
+
+def _quiet(stage: str, done: int, total: int) -> None:
+    """The progress callback when nobody listens."""
 
 
 def _count(n: int, noun: str) -> str:

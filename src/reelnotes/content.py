@@ -480,7 +480,8 @@ class Content:
     """Problems that do not stop the build."""
 
 
-def _post_files(config: SiteConfig) -> list[Path]:
+def post_files(config: SiteConfig) -> list[Path]:
+    """Every post file under content/posts/, sorted."""
     root = config.content_dir / "posts"
     if not root.is_dir():
         return []
@@ -493,7 +494,7 @@ def load_content(config: SiteConfig,
     """Read every post and comment file; raise ContentError listing every problem found."""
     problems: list[Diagnostic] = []
     result = Content()
-    for path in _post_files(config):
+    for path in post_files(config):
         rel = path.relative_to(config.root).as_posix()
         post, diagnostics = read(path, rel, config)
         problems += [d for d in diagnostics if d.severity == "error"]

@@ -125,8 +125,9 @@ def build_tags(posts: tuple[Post, ...]) -> tuple[Tag, ...]:
         for name in post.tags:
             slug = urls.slugify(name)
             names.setdefault(slug, name)
-            if post not in groups[slug]:
-                groups[slug].append(post)
+            group = groups[slug]
+            if not group or group[-1] is not post:  # two spellings in one post: list it once
+                group.append(post)
     tags = [Tag(names[s], s, newest_first(groups[s])) for s in groups]
     return tuple(sorted(tags, key=lambda t: (t.name.casefold(), t.slug)))
 

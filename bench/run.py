@@ -1,0 +1,199 @@
+"""The build-speed benchmark: reelnotes against the Python floor (and, with --peers, Hugo,
+Pelican and Eleventy) on the shared synthetic corpus, all timed in one run on one machine.
+
+    python bench/run.py                  # what `make bench` runs
+    python bench/run.py --peers          # `make bench PEERS=1`: also the other generators
+    python bench/run.py --sizes 1000 --runs 2 --no-write   # a quick look
+
+Every figure is the median wall time of several runs, with min–max, measured around a fresh
+process; peak memory is the largest resident set of any one process of the build (the
+reelnotes process or one of its workers), from getrusage(RUSAGE_CHILDREN) in a wrapper process.
+Results go to bench/RESULTS.md between the bench markers; other sections are left alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import peers  # noqa: E402  (bench/peers.py and bench/timing.py, beside this file)
+from timing import BENCH, REPO, Figure, corpus, corpus_tool, measure  # noqa: E402
+
+def reelnotes(site: Path, *extra: str) -> list[str]:
+    """The command that builds `site`."""
+    return [sys.executable, "-m", "reelnotes", "build", "--site", str(site), "--quiet", *extra]
+
+
+def clear(site: Path) -> None:
+    """Make the next build cold: no output, no cache."""
+    for name in ("build", ".reelnotes-cache", "floor-out"):
+        shutil.rmtree(site / name, ignore_errors=True)
+
+
+def bench_cold(site: Path, runs: int, figure: Figure) -> None:
+    """Cold builds: empty output, no cache."""
+    for _ in range(runs):
+        clear(site)
+        measure(reelnotes(site), site, figure)
+
+
+def bench_warm(site: Path, runs: int) -> list[Figure]:
+    """No-change, one-post-edited and one-template-edited rebuilds of a built site."""
+    nothing, one_post, template = (Figure("no-change rebuild"), Figure("one post edited"),
+                                   Figure("one template edited"))
+    clear(site)
+    subprocess.run(reelnotes(site), check=True)
+    post = sorted((site / "content/posts").glob("*.md"))[7]
+    original = post.read_text(encoding="utf-8")
+    templates = site / "templates"
+    base = (REPO / "templates/base.html").read_text(encoding="utf-8")
+    try:
+        for i in range(runs):
+            measure(reelnotes(site), site, nothing)
+            post.write_text(original + f"\nEdited for run {i}.\n", encoding="utf-8")
+            measure(reelnotes(site), site, one_post)
+        templates.mkdir(exist_ok=True)
+        for i in range(runs):
+            (templates / "base.html").write_text(base.replace("</body>", f"<!-- {i} --></body>"),
+                                                 encoding="utf-8")
+            measure(reelnotes(site), site, template)
+    finally:
+        post.write_text(original, encoding="utf-8")
+        shutil.rmtree(templates, ignore_errors=True)
+    return [nothing, one_post, template]
+
+
+def bench_floor(site: Path, runs: int, jobs: int) -> Figure:
+    """The Python floor on the same corpus."""
+    figure = Figure(f"Python floor, {jobs} process{'es' if jobs > 1 else ''}")
+    for _ in range(runs):
+        shutil.rmtree(site / "floor-out", ignore_errors=True)
+        measure([sys.executable, str(BENCH / "floor.py"), str(site), str(site / "floor-out"),
+                 "--jobs", str(jobs)], site, figure)
+    shutil.rmtree(site / "floor-out", ignore_errors=True)
+    return figure
+
+
+def machine() -> str:
+    """What the figures were measured on."""
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem = int(Path("/proc/meminfo").read_text().split()[1]) // 1024 // 1024
+    except OSError:
+        mem = 0
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return (f"{cpu}, {cores} cores, {mem} GB RAM; {platform.platform()}; "
+            f"Python {platform.python_version()}")
+
+
+def ratio(a: Figure | None, b: Figure | None) -> str:
+    """a's median over b's, as table text."""
+    return f"{a.median / b.median:.2f}" if a and b else "–"
+
+
+def report(sizes: list[int], cold: dict[int, Figure], floors: dict[int, list[Figure]],
+           warm: list[Figure], warm_n: int, others: dict[str, Figure], others_n: int,
+           versions: dict[str, str], took: float) -> str:
+    """The results section, as Markdown."""
+    lines = [START, "## Build speed", "",
+             f"Measured by `make bench{' PEERS=1' if others else ''}` on {time.strftime('%Y-%m-%d')}, "
+             f"in {took / 60:.1f} minutes; machine: {machine()}. Median wall seconds of "
+             "several runs (min–max); each run a fresh process.", "",
+             "| posts | reelnotes cold | peak RSS | floor, 1 process | floor, 2 processes "
+             "| cold ÷ 2-process floor |", "|---:|---:|---:|---:|---:|---:|"]
+    for n in sizes:
+        f1, f2 = floors[n]
+        lines.append(f"| {n:,} | {cold[n].cell()} | {cold[n].rss_mb():.0f} MB | {f1.cell()} "
+                     f"| {f2.cell()} | {ratio(cold[n], f2)} |")
+    base = cold[warm_n]
+    lines += ["", f"Rebuilds of the {warm_n:,}-post site (cache and build/ in place):", "",
+              "| rebuild | seconds | ÷ cold build | peak RSS |", "|---|---:|---:|---:|"]
+    lines += [f"| {f.name} | {f.cell()} | {ratio(f, base)} | {f.rss_mb():.0f} MB |" for f in warm]
+    big, mid = max(sizes), warm_n
+    if big != mid and big in cold:
+        lines += ["", f"Scaling: {big:,} posts cost {ratio(cold[big], cold[mid])} × "
+                  f"{mid:,} posts ({big // mid} × the posts)."]
+    if others:
+        lines += ["", f"Peers on the same {others_n:,}-post corpus, same run "
+                  "(their minimal templates from the corpus tool):", "",
+                  "| generator | cold | peak RSS | reelnotes is faster by |", "|---|---:|---:|---:|"]
+        ours = cold[others_n]
+        lines.append(f"| reelnotes | {ours.cell()} | {ours.rss_mb():.0f} MB | – |")
+        for name, fig in others.items():
+            mine = warm[0] if "no-change" in name else ours
+            lines.append(f"| {fig.name} | {fig.cell()} | {fig.rss_mb():.0f} MB "
+                         f"| {ratio(fig, mine)} × |")
+        lines += ["", "Versions: " + "; ".join(f"{k} {v}" for k, v in versions.items()) + "."]
+    lines += [END]
+    return "\n".join(lines) + "\n"
+
+
+def write_results(section: str) -> None:
+    """Replace the bench section of RESULTS.md, keeping every other section."""
+    text = RESULTS.read_text(encoding="utf-8") if RESULTS.is_file() else "# Benchmarks\n\n"
+    if START in text and END in text:
+        text = text[:text.index(START)] + section + text[text.index(END) + len(END) + 1:]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    RESULTS.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    """Run the benchmark and print (and by default record) its figures."""
+    cli = argparse.ArgumentParser(description="Time reelnotes builds against the floor and peers.")
+    cli.add_argument("--sizes", default="1000,4000,16000", help="posts per corpus")
+    cli.add_argument("--runs", type=int, default=3, help="runs per measurement")
+    cli.add_argument("--peers", action="store_true", help="also time Hugo, Pelican, Eleventy")
+    cli.add_argument("--corpus-tool", help="path to make_corpus.py (default ../shared/bench/)")
+    cli.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md")
+    opts = cli.parse_args()
+    started = time.perf_counter()
+    tool = corpus_tool(opts.corpus_tool)
+    sizes = sorted(int(s) for s in opts.sizes.split(","))
+    mid = 4000 if 4000 in sizes else sizes[0]
+
+    def log(text: str) -> None:
+        print(f"[{time.perf_counter() - started:6.1f} s] {text}", flush=True)
+
+    cold: dict[int, Figure] = {}
+    floors: dict[int, list[Figure]] = {}
+    for n in sizes:
+        site = corpus(tool, n)
+        runs = opts.runs if n <= 4000 else max(2, opts.runs - 1)
+        cold[n] = Figure(f"cold {n}")
+        bench_cold(site, runs, cold[n])
+        floors[n] = [bench_floor(site, runs, 1), bench_floor(site, runs, 2)]
+        log(f"reelnotes {n}: cold {cold[n].cell()} s; floor {floors[n][0].cell()} / "
+            f"{floors[n][1].cell()} s")
+    warm = bench_warm(corpus(tool, mid), opts.runs + 2)
+    log("rebuilds: " + "; ".join(f"{f.name} {f.cell()} s" for f in warm))
+    others: dict[str, Figure] = {}
+    versions: dict[str, str] = {}
+    if opts.peers:
+        peers.install()
+        versions = peers.versions()
+        others = peers.bench(tool, mid, opts.runs, log)
+    section = report(sizes, cold, floors, warm, mid, others, mid, versions,
+                     time.perf_counter() - started)
+    print(section)
+    if not opts.no_write:
+        write_results(section)
+        log(f"wrote {RESULTS.relative_to(REPO)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""Timing helpers for the benchmark: measure a command, generate a corpus."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+WORK = BENCH / "work"
+
+WRAPPER = """\
+import json, resource, subprocess, sys, time
+started = time.perf_counter()
+code = subprocess.run(sys.argv[2:], cwd=sys.argv[1], stdout=subprocess.DEVNULL).returncode
+seconds = time.perf_counter() - started
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"code": code, "seconds": seconds, "rss_kb": rss}))
+"""
+
+
+@dataclass
+class Figure:
+    """Several timings of one measurement."""
+
+    name: str
+    """What was measured."""
+    seconds: list[float] = field(default_factory=list)
+    """Wall time of each run."""
+    rss_kb: list[int] = field(default_factory=list)
+    """Peak resident set of each run, in KiB."""
+
+    @property
+    def median(self) -> float:
+        """Median wall time."""
+        return statistics.median(self.seconds)
+
+    def cell(self) -> str:
+        """Median (min–max) as table text."""
+        return f"{self.median:.2f} ({min(self.seconds):.2f}–{max(self.seconds):.2f})"
+
+    def rss_mb(self) -> float:
+        """Largest peak RSS over the runs, in MB."""
+        return max(self.rss_kb) / 1024
+
+
+def measure(cmd: list[str], cwd: Path, figure: Figure) -> None:
+    """Run `cmd` once in a wrapper process and add its time and peak memory to `figure`."""
+    out = subprocess.run([sys.executable, "-c", WRAPPER, str(cwd), *cmd],
+                         capture_output=True, text=True, check=True)
+    result = json.loads(out.stdout)
+    if result["code"] != 0:
+        rerun = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+        raise SystemExit(f"{' '.join(cmd)} failed in {cwd}:\n{rerun.stderr[-2000:]}")
+    figure.seconds.append(result["seconds"])
+    figure.rss_kb.append(result["rss_kb"])
+
+
+def corpus_tool(given: str | None) -> Path:
+    """The shared corpus generator: --corpus-tool, else ../shared beside the repository."""
+    for candidate in ([Path(given)] if given else []) + [
+            REPO.parent / "shared/bench/make_corpus.py",
+            REPO.parent.parent / "shared/bench/make_corpus.py"]:
+        if candidate.is_file():
+            return candidate
+    raise SystemExit("make_corpus.py not found: pass --corpus-tool PATH")
+
+
+def corpus(tool: Path, n: int, flavor: str = "reelnotes") -> Path:
+    """Generate (once) the corpus of `n` posts for `flavor` under bench/work/."""
+    folder = WORK / f"{flavor}-{n}"
+    stamp = folder / ".complete"
+    if stamp.is_file():
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    subprocess.run([sys.executable, str(tool), str(n), str(folder), "--flavor", flavor],
+                   check=True, stdout=subprocess.DEVNULL)
+    if flavor == "reelnotes":
+        add_slugs(folder)
+    stamp.write_text("")
+    return folder
+
+
+def add_slugs(folder: Path) -> None:
+    """Give each post the slug its file name (and the peers' copies) carry.
+
+    The corpus's reelnotes flavor leaves slugs to be derived from titles, and some titles
+    repeat, which reelnotes rejects as two posts claiming one address. The peers' flavors
+    carry `slug:` from the file name; this gives reelnotes the same addresses.
+    """
+    for path in (folder / "content/posts").glob("*.md"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("\n", f"\nslug: {path.stem[11:]}\n", 1), encoding="utf-8")
