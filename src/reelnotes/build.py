@@ -20,8 +20,9 @@ from . import feed, urls
 from .config import SiteConfig
 from .cache import CACHE_DIR, BuildCache, OutputRecord, PageKeys
 from .content import load_content
-from .reader import CachedReader, Progress, default_jobs
-from .errors import Diagnostic
+from .parallel import default_jobs, fan_out
+from .reader import CachedReader, Progress
+from .errors import Diagnostic, TemplateError
 from .output import Update, check_out_dir, clean_stale
 from .render import Renderer
 from .site import Site, build_site
@@ -114,7 +115,8 @@ def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False,
     report = progress or _quiet
     store = BuildCache(config.root / CACHE_DIR)
     try:
-        reader = CachedReader(config, store, jobs or default_jobs(), report)
+        jobs = jobs or default_jobs()
+        reader = CachedReader(config, store, jobs, report)
         content = load_content(config, read=reader.read)
         site = build_site(config, content.posts, drafts=drafts, future=future, now=now)
         renderer = Renderer(site, config.root / CACHE_DIR / "jinja", live_reload)
@@ -123,7 +125,7 @@ def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False,
         clean_stale(out)
         update = Update(out, store.outputs())
         try:
-            _render_pages(site, renderer, keys, update, report)
+            _render_pages(site, renderer, keys, update, report, jobs)
             _write_extras(site, config, now, update)
             update.commit()
         except BaseException:
@@ -138,14 +140,43 @@ def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False,
 
 
 def _render_pages(site: Site, renderer: Renderer, keys: PageKeys, update: Update,
-                  progress: Progress) -> None:
-    """Render every page whose inputs changed; reuse the previous file of the others."""
-    total = len(site.pages)
-    for done, page in enumerate(site.pages, 1):
+                  progress: Progress, jobs: int) -> None:
+    """Render every page whose inputs changed, across processes; keep the others' files."""
+    todo: list[tuple[int, str, str | None]] = []
+    for index, page in enumerate(site.pages):
         dest, key = urls.dest_path(page.url), keys.of(page)
         if not update.reuse(dest, key):
-            update.write(dest, renderer.render(page).encode("utf-8"), key)
+            todo.append((index, dest, key))
+    total, done = len(site.pages), len(site.pages) - len(todo)
+
+    def render(index: int) -> bytes | tuple[Diagnostic, ...]:
+        return renderer.render(site.pages[index]).encode("utf-8")
+
+    pages = fan_out(render, [index for index, _, _ in todo], jobs, _render_in_worker,
+                    _adopt_renderer, (renderer,))
+    for (_, dest, key), html in zip(todo, pages):
+        if isinstance(html, tuple):
+            raise TemplateError(html)
+        update.write(dest, html, key)
+        done += 1
         progress("rendering", done, total)
+
+
+_WORKER_RENDERER: list[Renderer] = []
+"""In a render worker process only: the renderer it inherited from the build."""
+
+
+def _adopt_renderer(renderer: Renderer) -> None:
+    _WORKER_RENDERER[:] = [renderer]
+
+
+def _render_in_worker(index: int) -> bytes | tuple[Diagnostic, ...]:
+    """Render one page in a worker; a template problem comes back as its diagnostics."""
+    renderer = _WORKER_RENDERER[0]
+    try:
+        return renderer.render(renderer.site.pages[index]).encode("utf-8")
+    except TemplateError as err:
+        return err.diagnostics
 
 
 def _write_extras(site: Site, config: SiteConfig, now: datetime, update: Update) -> None:

@@ -38,7 +38,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     """Build the site into build/."""
     config = site_config(args)
     result = build(config, out=Path(args.out) if args.out else None, drafts=args.drafts,
-                   future=args.future)
+                   future=args.future, jobs=args.jobs)
     report(result.warnings)
     if not args.quiet:
         print(result.summary())
@@ -61,6 +61,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--future", action="store_true", help="include posts dated in the future")
     b.add_argument("--base-url", metavar="URL", help="override base_url from reelnotes.toml")
     b.add_argument("--quiet", "-q", action="store_true", help="print nothing but problems")
+    b.add_argument("--jobs", "-j", type=int, metavar="N",
+                   help="processes to use (default: one per CPU)")
     b.set_defaults(run=cmd_build)
     return top
 

@@ -6,6 +6,7 @@ into a link with the base path ("/blog/posts/x/"), feeds into an absolute URL.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 
@@ -23,6 +24,7 @@ NOT_FOUND = "404.html"
 _SAFE_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]*")
 
 
+@functools.lru_cache(maxsize=8192)  # pure, and called for every tag on every page
 def slugify(text: str, fallback_seed: str = "") -> str:
     """A readable, non-empty, URL-safe slug: any script transliterated to ASCII."""
     slug = _slugify(text, max_length=80, word_boundary=True)

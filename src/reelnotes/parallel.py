@@ -1,0 +1,49 @@
+"""Spread work over processes when there is enough of it to pay for starting them."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+MIN_PARALLEL = 64
+"""Fewer items than this are handled in-process: starting workers would cost more."""
+
+
+def default_jobs() -> int:
+    """The processes a build may use: the CPUs this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def pool(jobs: int, init: Callable[..., None] | None, initargs: tuple[Any, ...]) -> Executor:
+    """A process pool: forked (sharing the parent's memory) when this process has one
+    thread; otherwise a fork server, since forking a threaded process is unsafe."""
+    method = "fork" if threading.active_count() == 1 else "forkserver"
+    if method not in multiprocessing.get_all_start_methods():
+        method = "spawn"
+    return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method),
+                               initializer=init, initargs=initargs)
+
+
+def fan_out(work: Callable[[T], R], items: Sequence[T], jobs: int,
+            remote: Callable[[T], R] | None = None, init: Callable[..., None] | None = None,
+            initargs: tuple[Any, ...] = ()) -> Iterator[R]:
+    """Apply `work` to `items`, yielding results in order, across `jobs` processes if it pays.
+
+    Worker processes run `init(*initargs)` once, then `remote` (default `work`) per item;
+    both must be module-level functions. In-process, `work` runs alone.
+    """
+    if jobs <= 1 or len(items) < MIN_PARALLEL:
+        yield from map(work, items)
+        return
+    chunk = max(1, min(32, len(items) // (jobs * 8)))
+    with pool(jobs, init, initargs) as executor:
+        yield from executor.map(remote or work, items, chunksize=chunk)
