@@ -127,6 +127,7 @@ def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False,
         try:
             _render_pages(site, renderer, keys, update, report, jobs)
             _write_extras(site, config, now, update)
+            report("writing files", update.written, update.written)
             update.commit()
         except BaseException:
             update.abort()
@@ -159,7 +160,7 @@ def _render_pages(site: Site, renderer: Renderer, keys: PageKeys, update: Update
             raise TemplateError(html)
         update.write(dest, html, key)
         done += 1
-        progress("rendering", done, total)
+        progress("rendering pages", done, total)
 
 
 _WORKER_RENDERER: list[Renderer] = []

@@ -4,9 +4,12 @@ prints or exits."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
 from . import __version__
 from .build import build
@@ -34,11 +37,57 @@ def site_config(args: argparse.Namespace) -> SiteConfig:
     return config
 
 
+class LiveLine:
+    """Build progress on one terminal line that rewrites itself, once a build runs past a
+    delay; cleared before the summary is printed in its place."""
+
+    def __init__(self, stream: TextIO, delay: float) -> None:
+        self.stream = stream
+        self.delay = delay
+        self.started = time.monotonic()
+        self.last = 0.0
+        self.shown = False
+
+    @staticmethod
+    def wanted(stream: TextIO, quiet: bool) -> bool:
+        """Only on a terminal, not in CI, not with --quiet."""
+        return not quiet and not os.environ.get("CI") and stream.isatty()
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        """Show `stage: done/total`, at most ten times a second."""
+        now = time.monotonic()
+        if now - self.started < self.delay or (now - self.last < 0.1 and done < total):
+            return
+        self.last = now
+        self.shown = True
+        self.stream.write(f"\r{stage}: {done}/{total}\x1b[K")
+        self.stream.flush()
+
+    def clear(self) -> None:
+        """Erase the line, if anything was shown."""
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+
+
+def progress_delay() -> float:
+    """Seconds before progress shows: REELNOTES_PROGRESS_AFTER, else 1."""
+    try:
+        return float(os.environ.get("REELNOTES_PROGRESS_AFTER", "1"))
+    except ValueError:
+        return 1.0
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     """Build the site into build/."""
     config = site_config(args)
-    result = build(config, out=Path(args.out) if args.out else None, drafts=args.drafts,
-                   future=args.future, jobs=args.jobs)
+    live = LiveLine(sys.stdout, progress_delay())
+    try:
+        result = build(config, out=Path(args.out) if args.out else None, drafts=args.drafts,
+                       future=args.future, jobs=args.jobs,
+                       progress=live if LiveLine.wanted(sys.stdout, args.quiet) else None)
+    finally:
+        live.clear()
     report(result.warnings)
     if not args.quiet:
         print(result.summary())

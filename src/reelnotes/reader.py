@@ -50,7 +50,7 @@ class CachedReader:
             fresh[item[1]] = result
             if same:
                 stable[item[4]] = result
-            progress("reading", len(self.results) + done, len(files))
+            progress("reading posts", len(self.results) + done, len(files))
         self.parsed = len(fresh)
         store.store_posts(stable, keep=set(self.keys.values()))
         self.results.update(fresh)

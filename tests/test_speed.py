@@ -1,0 +1,157 @@
+"""What makes builds fast, checked for correctness: the cache, processes, skipped work, progress."""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import Result, Site, post_text
+from test_incremental import tree
+
+
+def run_on_terminal(site: Site, *args: str, **env: str) -> str:
+    """Run `reelnotes build` with stdout on a pseudo-terminal; return what the terminal got."""
+    main_fd, child_fd = pty.openpty()
+    environ = {k: v for k, v in os.environ.items() if k != "CI"} | env
+    proc = subprocess.Popen([sys.executable, "-m", "reelnotes", "build", "--site",
+                             str(site.root), *args], stdout=child_fd, stderr=subprocess.PIPE,
+                            env=environ)
+    os.close(child_fd)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(main_fd, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(main_fd)
+    assert proc.wait() == 0, proc.stderr.read() if proc.stderr else ""
+    return b"".join(chunks).decode()
+
+
+def many_posts(site: Site, n: int) -> None:
+    """`n` posts with tags, enough for the build to use worker processes."""
+    for i in range(n):
+        site.post(f"p{i:03d}", post_text(f"Post {i}", f"2013-{i % 12 + 1:02d}-{i % 28 + 1:02d}",
+                                         f"Body *{i}*.\n\nMore [text](/x/).",
+                                         tags=f"[t{i % 5}, all]"))
+
+
+def test_progress_line_on_a_terminal_is_replaced_by_the_summary(site: Site) -> None:
+    many_posts(site, 5)
+    screen = run_on_terminal(site, REELNOTES_PROGRESS_AFTER="0")
+    updates = [u for u in screen.replace("\r\n", "\n").split("\r") if u]
+    assert updates[0].startswith("reading posts: ")
+    assert any(u.startswith("rendering pages: ") for u in updates)
+    summary = updates[-1]
+    assert summary.startswith("\x1b[K") and summary[3:].startswith("Built 5 posts, 6 tags:")
+
+
+@pytest.mark.parametrize("args, env", [(("--quiet",), {}), ((), {"CI": "true"}),
+                                       ((), {"REELNOTES_PROGRESS_AFTER": "60"})])
+def test_no_progress_when_quiet_in_ci_or_quick(site: Site, args: tuple[str, ...],
+                                               env: dict[str, str]) -> None:
+    many_posts(site, 3)
+    screen = run_on_terminal(site, *args, **({"REELNOTES_PROGRESS_AFTER": "0"} | env))
+    assert "\r" not in screen.replace("\r\n", "\n")
+    assert screen.startswith("Built 3 posts") or (screen == "" and args == ("--quiet",))
+
+
+def test_no_progress_when_piped(site: Site, cli: Callable[..., Result],
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REELNOTES_PROGRESS_AFTER", "0")
+    many_posts(site, 3)
+    result = cli("build", "--site", site.root)
+    assert result.code == 0 and "\r" not in result.out and result.out.startswith("Built 3 posts")
+
+
+def test_worker_processes_build_the_same_bytes(site: Site, cli: Callable[..., Result],
+                                               tmp_path: Path) -> None:
+    many_posts(site, 70)  # past the point where the build starts worker processes
+    assert cli("build", "--site", site.root, "--jobs", "2").code == 0
+    parallel = tree(site.out)
+    (site.root / ".reelnotes-cache").rename(tmp_path / "kept-cache")
+    assert cli("build", "--site", site.root, "--jobs", "1", "--out", tmp_path / "one").code == 0
+    assert tree(tmp_path / "one") == parallel
+    assert len([p for p in parallel if p.startswith("posts/")]) == 70
+
+
+def test_worker_reports_template_error_with_its_line(site: Site,
+                                                     cli: Callable[..., Result]) -> None:
+    many_posts(site, 70)
+    site.write("templates/post.html", '{% extends "base.html" %}\n{% block main %}\n'
+                                      "{{ post.nope }}\n{% endblock %}\n")
+    result = cli("build", "--site", site.root, "--jobs", "2")
+    assert result.code == 1
+    assert result.err.startswith("templates/post.html:3: undefined variable")
+
+
+def counts(summary: str) -> dict[str, int]:
+    """The figures of a build's summary line."""
+    found = re.search(r"(\d+) files \((\d+) written, (\d+) unchanged; (\d+) parsed, "
+                      r"(\d+) rendered", summary)
+    assert found, summary
+    return dict(zip(["files", "written", "unchanged", "parsed", "rendered"],
+                    map(int, found.groups())))
+
+
+def test_rebuild_counts_what_it_skipped(built_site: Site, cli: Callable[..., Result]) -> None:
+    again = counts(cli("build", "--site", built_site.root).out)
+    assert again == {"files": 15, "written": 0, "unchanged": 15, "parsed": 0, "rendered": 0}
+    built_site.post("three", post_text("Third review", "2015-06-02", body="Changed."))
+    edited = counts(cli("build", "--site", built_site.root).out)
+    # its page, the page linking to it as newer, the home page and the archive; and the feed
+    assert edited == {"files": 15, "written": 3, "unchanged": 12, "parsed": 1, "rendered": 4}
+
+
+def test_damaged_or_deleted_cache_is_only_slower(built_site: Site,
+                                                 cli: Callable[..., Result]) -> None:
+    before = tree(built_site.out)
+    db = built_site.root / ".reelnotes-cache/cache.sqlite"
+    db.write_bytes(b"not a database" * 100)
+    result = cli("build", "--site", built_site.root)
+    assert result.code == 0, result.err
+    assert "3 parsed" in result.out and tree(built_site.out) == before
+    (built_site.root / ".reelnotes-cache").rename(built_site.root / "gone")
+    assert cli("build", "--site", built_site.root).code == 0
+    assert tree(built_site.out) == before
+
+
+def test_hand_edited_output_file_is_rebuilt(built_site: Site, cli: Callable[..., Result]) -> None:
+    before = tree(built_site.out)
+    page = built_site.out / "posts/first-review/index.html"
+    page.write_text("tampered")
+    (built_site.out / "stray.html").write_text("left over")
+    assert cli("build", "--site", built_site.root).code == 0
+    assert tree(built_site.out) == before
+
+
+def test_failure_while_updating_output_restores_it(built_site: Site, cli: Callable[..., Result],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    before = built_site.snapshot()
+    built_site.post("one", post_text("First review", "2013-04-09", body="New text."))
+    (built_site.root / "content/posts/three.md").unlink()
+    built_site.post("four", post_text("Fourth review", "2016-01-01", tags="[new-tag]"))
+    real_replace, calls = os.replace, []
+
+    def failing_replace(src: str | Path, dst: str | Path) -> None:
+        calls.append(dst)
+        if len(calls) == 6:  # part-way through: some files already moved
+            raise OSError(28, "No space left on device")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OSError):
+        cli("build", "--site", built_site.root)
+    monkeypatch.undo()
+    assert built_site.snapshot() == before
+    assert [p.name for p in built_site.root.iterdir() if ".tmp-" in p.name or ".undo-" in p.name] == []
