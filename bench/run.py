@@ -26,8 +26,9 @@ RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import peers  # noqa: E402  (bench/peers.py and bench/timing.py, beside this file)
-from timing import BENCH, REPO, Figure, corpus, corpus_tool, measure  # noqa: E402
+import peers
+from timing import BENCH, REPO, Figure, corpus, corpus_tool, measure
+
 
 def reelnotes(site: Path, *extra: str) -> list[str]:
     """The command that builds `site`."""
@@ -106,40 +107,51 @@ def ratio(a: Figure | None, b: Figure | None) -> str:
 
 
 def report(sizes: list[int], cold: dict[int, Figure], floors: dict[int, list[Figure]],
-           warm: list[Figure], warm_n: int, others: dict[str, Figure], others_n: int,
-           versions: dict[str, str], took: float) -> str:
+           warm: list[Figure], mid: int, others: dict[str, Figure], versions: dict[str, str],
+           took: float) -> str:
     """The results section, as Markdown."""
+    made = "make bench PEERS=1" if others else "make bench"
     lines = [START, "## Build speed", "",
-             f"Measured by `make bench{' PEERS=1' if others else ''}` on {time.strftime('%Y-%m-%d')}, "
-             f"in {took / 60:.1f} minutes; machine: {machine()}. Median wall seconds of "
-             "several runs (min–max); each run a fresh process.", "",
-             "| posts | reelnotes cold | peak RSS | floor, 1 process | floor, 2 processes "
-             "| cold ÷ 2-process floor |", "|---:|---:|---:|---:|---:|---:|"]
+             (f"Measured by `{made}` on {time.strftime('%Y-%m-%d')} in {took / 60:.1f} minutes. "
+              f"Machine: {machine()}. Wall seconds: median of several runs (min–max), each a "
+              "fresh process; CPU seconds: user + system of all its processes; peak RSS: the "
+              "largest single process."), "",
+             ("| posts | reelnotes cold | CPU s | peak RSS | floor, 1 process | floor, 2 "
+              "processes | floor CPU s | cold ÷ 2-process floor |"),
+             "|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for n in sizes:
         f1, f2 = floors[n]
-        lines.append(f"| {n:,} | {cold[n].cell()} | {cold[n].rss_mb():.0f} MB | {f1.cell()} "
-                     f"| {f2.cell()} | {ratio(cold[n], f2)} |")
-    base = cold[warm_n]
-    lines += ["", f"Rebuilds of the {warm_n:,}-post site (cache and build/ in place):", "",
-              "| rebuild | seconds | ÷ cold build | peak RSS |", "|---|---:|---:|---:|"]
-    lines += [f"| {f.name} | {f.cell()} | {ratio(f, base)} | {f.rss_mb():.0f} MB |" for f in warm]
-    big, mid = max(sizes), warm_n
-    if big != mid and big in cold:
-        lines += ["", f"Scaling: {big:,} posts cost {ratio(cold[big], cold[mid])} × "
-                  f"{mid:,} posts ({big // mid} × the posts)."]
+        lines.append(f"| {n:,} | {cold[n].cell()} | {cold[n].cpu_cell()} | "
+                     f"{cold[n].rss_mb():.0f} MB | {f1.cell()} | {f2.cell()} | {f2.cpu_cell()} "
+                     f"| {ratio(cold[n], f2)} |")
+    lines += ["", f"Rebuilds of the {mid:,}-post site (cache and build/ in place):", "",
+              "| rebuild | seconds | CPU s | ÷ cold build | peak RSS |", "|---|---:|---:|---:|---:|"]
+    lines += [f"| {f.name} | {f.cell()} | {f.cpu_cell()} | {ratio(f, cold[mid])} "
+              f"| {f.rss_mb():.0f} MB |" for f in warm]
+    big = max(sizes)
+    if big != mid:
+        lines += ["", (f"Scaling: {big:,} posts cost {ratio(cold[big], cold[mid])} × "
+                       f"{mid:,} posts ({big // mid} × the posts).")]
     if others:
-        lines += ["", f"Peers on the same {others_n:,}-post corpus, same run "
-                  "(their minimal templates from the corpus tool):", "",
-                  "| generator | cold | peak RSS | reelnotes is faster by |", "|---|---:|---:|---:|"]
-        ours = cold[others_n]
-        lines.append(f"| reelnotes | {ours.cell()} | {ours.rss_mb():.0f} MB | – |")
-        for name, fig in others.items():
-            mine = warm[0] if "no-change" in name else ours
-            lines.append(f"| {fig.name} | {fig.cell()} | {fig.rss_mb():.0f} MB "
-                         f"| {ratio(fig, mine)} × |")
-        lines += ["", "Versions: " + "; ".join(f"{k} {v}" for k, v in versions.items()) + "."]
-    lines += [END]
-    return "\n".join(lines) + "\n"
+        lines += peers_table(cold[mid], warm[0], others, mid, versions)
+    return "\n".join([*lines, END]) + "\n"
+
+
+def peers_table(ours: Figure, nothing: Figure, others: dict[str, Figure], n: int,
+                versions: dict[str, str]) -> list[str]:
+    """The comparison with the other generators, as Markdown lines."""
+    lines = ["", (f"Other generators on the same {n:,}-post corpus in the same run, with the "
+                  "minimal templates the corpus tool writes for them:"), "",
+             "| generator | seconds | CPU s | peak RSS | reelnotes faster by |",
+             "|---|---:|---:|---:|---:|",
+             f"| reelnotes cold | {ours.cell()} | {ours.cpu_cell()} | {ours.rss_mb():.0f} MB | – |",
+             (f"| reelnotes no-change rebuild | {nothing.cell()} | {nothing.cpu_cell()} | "
+              f"{nothing.rss_mb():.0f} MB | – |")]
+    for name, fig in others.items():
+        mine = nothing if "no-change" in name else ours
+        lines.append(f"| {fig.name} | {fig.cell()} | {fig.cpu_cell()} | {fig.rss_mb():.0f} MB "
+                     f"| {ratio(fig, mine)} × |")
+    return [*lines, "", "Versions: " + "; ".join(f"{k} {v}" for k, v in versions.items()) + "."]
 
 
 def write_results(section: str) -> None:
@@ -187,7 +199,7 @@ def main() -> None:
         peers.install()
         versions = peers.versions()
         others = peers.bench(tool, mid, opts.runs, log)
-    section = report(sizes, cold, floors, warm, mid, others, mid, versions,
+    section = report(sizes, cold, floors, warm, mid, others, versions,
                      time.perf_counter() - started)
     print(section)
     if not opts.no_write:

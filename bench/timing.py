@@ -19,8 +19,9 @@ import json, resource, subprocess, sys, time
 started = time.perf_counter()
 code = subprocess.run(sys.argv[2:], cwd=sys.argv[1], stdout=subprocess.DEVNULL).returncode
 seconds = time.perf_counter() - started
-rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"code": code, "seconds": seconds, "rss_kb": rss}))
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"code": code, "seconds": seconds, "rss_kb": usage.ru_maxrss,
+                  "cpu": usage.ru_utime + usage.ru_stime}))
 """
 
 
@@ -34,6 +35,8 @@ class Figure:
     """Wall time of each run."""
     rss_kb: list[int] = field(default_factory=list)
     """Peak resident set of each run, in KiB."""
+    cpu: list[float] = field(default_factory=list)
+    """CPU seconds (user + system, all processes) of each run."""
 
     @property
     def median(self) -> float:
@@ -43,6 +46,10 @@ class Figure:
     def cell(self) -> str:
         """Median (min–max) as table text."""
         return f"{self.median:.2f} ({min(self.seconds):.2f}–{max(self.seconds):.2f})"
+
+    def cpu_cell(self) -> str:
+        """Median CPU seconds as table text."""
+        return f"{statistics.median(self.cpu):.1f}"
 
     def rss_mb(self) -> float:
         """Largest peak RSS over the runs, in MB."""
@@ -55,10 +62,11 @@ def measure(cmd: list[str], cwd: Path, figure: Figure) -> None:
                          capture_output=True, text=True, check=True)
     result = json.loads(out.stdout)
     if result["code"] != 0:
-        rerun = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+        rerun = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
         raise SystemExit(f"{' '.join(cmd)} failed in {cwd}:\n{rerun.stderr[-2000:]}")
     figure.seconds.append(result["seconds"])
     figure.rss_kb.append(result["rss_kb"])
+    figure.cpu.append(result["cpu"])
 
 
 def corpus_tool(given: str | None) -> Path:

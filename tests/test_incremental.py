@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import sqlite3
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
-import pytest
+from conftest import CONFIG, Site, post_text
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from conftest import CONFIG, Result, Site, post_text
 from reelnotes.cli import main
 
 TAGS = ["drama", "documentary", "china", "Drama", "slow cinema"]

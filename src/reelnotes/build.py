@@ -13,17 +13,18 @@ import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from . import feed, urls
+from .cache import CACHE_DIR, BuildCache, PageKeys
 from .config import SiteConfig
-from .cache import CACHE_DIR, BuildCache, OutputRecord, PageKeys
 from .content import load_content
+from .errors import Diagnostic, TemplateError
+from .output import Scratch, Update, check_out_dir, clean_stale
 from .parallel import default_jobs, fan_out
 from .reader import CachedReader, Progress
-from .errors import Diagnostic, TemplateError
-from .output import Update, check_out_dir, clean_stale
 from .render import Renderer
 from .site import Site, build_site
 from .theme import theme_static
@@ -72,8 +73,8 @@ def clock() -> datetime:
     """Now, or SOURCE_DATE_EPOCH when set, for reproducible builds."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), timezone.utc)
-    return datetime.now(timezone.utc)
+        return datetime.fromtimestamp(int(epoch), UTC)
+    return datetime.now(UTC)
 
 
 def default_out(config: SiteConfig) -> Path:
@@ -125,7 +126,7 @@ def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False,
         clean_stale(out)
         update = Update(out, store.outputs())
         try:
-            _render_pages(site, renderer, keys, update, report, jobs)
+            rendered = _render_pages(site, renderer, keys, update, report, jobs)
             _write_extras(site, config, now, update)
             report("writing files", update.written, update.written)
             update.commit()
@@ -137,47 +138,55 @@ def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False,
         store.close()
     return BuildReport(out, update.written, update.unchanged, len(site.posts), len(site.tags),
                        time.perf_counter() - started, tuple(content.warnings), site,
-                       rendered=update.rendered, parsed=reader.parsed)
+                       rendered=rendered, parsed=reader.parsed)
 
 
 def _render_pages(site: Site, renderer: Renderer, keys: PageKeys, update: Update,
-                  progress: Progress, jobs: int) -> None:
-    """Render every page whose inputs changed, across processes; keep the others' files."""
+                  progress: Progress, jobs: int) -> int:
+    """Render every page whose inputs changed, across processes; return how many."""
     todo: list[tuple[int, str, str | None]] = []
     for index, page in enumerate(site.pages):
         dest, key = urls.dest_path(page.url), keys.of(page)
         if not update.reuse(dest, key):
             todo.append((index, dest, key))
     total, done = len(site.pages), len(site.pages) - len(todo)
-
-    def render(index: int) -> bytes | tuple[Diagnostic, ...]:
-        return renderer.render(site.pages[index]).encode("utf-8")
-
-    pages = fan_out(render, [index for index, _, _ in todo], jobs, _render_in_worker,
-                    _adopt_renderer, (renderer,))
-    for (_, dest, key), html in zip(todo, pages):
-        if isinstance(html, tuple):
-            raise TemplateError(html)
-        update.write(dest, html, key)
+    worker = (renderer, update.scratch)
+    results = fan_out(partial(_render_one, worker), [index for index, _, _ in todo], jobs,
+                      _render_in_worker, _adopt, (worker,), inherit=True)
+    for (_, dest, key), staged in zip(todo, results):
+        if isinstance(staged, tuple):
+            raise TemplateError(staged)
+        update.staged(dest, key, staged)
         done += 1
         progress("rendering pages", done, total)
+    return len(todo)
 
 
-_WORKER_RENDERER: list[Renderer] = []
-"""In a render worker process only: the renderer it inherited from the build."""
+Worker = tuple[Renderer, Scratch]
 
 
-def _adopt_renderer(renderer: Renderer) -> None:
-    _WORKER_RENDERER[:] = [renderer]
-
-
-def _render_in_worker(index: int) -> bytes | tuple[Diagnostic, ...]:
-    """Render one page in a worker; a template problem comes back as its diagnostics."""
-    renderer = _WORKER_RENDERER[0]
+def _render_one(worker: Worker, index: int) -> bool | tuple[Diagnostic, ...]:
+    """Render one page into the scratch folder: True if staged, False if its bytes are the
+    same as the old file's, or the template problem's diagnostics."""
+    renderer, scratch = worker
+    page = renderer.site.pages[index]
     try:
-        return renderer.render(renderer.site.pages[index]).encode("utf-8")
+        html = renderer.render(page).encode("utf-8")
     except TemplateError as err:
         return err.diagnostics
+    return scratch.put(urls.dest_path(page.url), html)
+
+
+_WORKER: list[Worker] = []
+"""In a render worker process only: the renderer and scratch folder inherited from the build."""
+
+
+def _adopt(worker: Worker) -> None:
+    _WORKER[:] = [worker]
+
+
+def _render_in_worker(index: int) -> bool | tuple[Diagnostic, ...]:
+    return _render_one(_WORKER[0], index)
 
 
 def _write_extras(site: Site, config: SiteConfig, now: datetime, update: Update) -> None:

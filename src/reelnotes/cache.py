@@ -180,7 +180,8 @@ class BuildCache:
             if key in wanted:
                 try:
                     found[key] = pickle.loads(blob)
-                except Exception:  # a damaged entry is a miss
+                except (pickle.UnpicklingError, EOFError, AttributeError, ImportError,
+                        IndexError, TypeError, ValueError):  # a damaged entry is a miss
                     continue
         return found
 

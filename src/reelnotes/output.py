@@ -10,14 +10,17 @@ their inode and mtime, and a rebuild with nothing to do does no directory work.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import OutputRecord
 from .errors import Diagnostic, OutputError
 
 MARKER = ".reelnotes-build"
+MARKER_TEXT = "This folder is written by reelnotes build.\n"
 
 
 def check_out_dir(out: Path) -> None:
@@ -51,34 +54,48 @@ def _record(key: str, path: Path) -> OutputRecord:
     return OutputRecord(key, st.st_size, st.st_mtime_ns, st.st_ino)
 
 
+@dataclass(frozen=True, slots=True)
+class Scratch:
+    """Where new files wait until the build succeeds; worker processes write here too."""
+
+    out: Path
+    """The output folder."""
+    folder: Path
+    """The scratch folder beside it."""
+    fresh: bool
+    """No previous output: files go in a tree that is renamed into place whole."""
+
+    def where(self, dest: str) -> Path:
+        """The scratch file for `dest` (a flat name when updating an existing output)."""
+        if self.fresh:
+            return self.folder / dest
+        return self.folder / hashlib.sha1(dest.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def put(self, dest: str, data: bytes) -> bool:
+        """Stage `data` for `dest` unless the output already holds these bytes; True if staged."""
+        if not self.fresh and _same_bytes(self.out / dest, data):
+            return False
+        target = self.where(dest)
+        if self.fresh:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        return True
+
+
 class Update:
     """The next state of the output folder, collected file by file, then applied at once."""
 
     def __init__(self, out: Path, previous: dict[str, OutputRecord]) -> None:
         self.out = out
         self.previous = previous
-        self.scratch = out.parent / f".{out.name}.tmp-{os.getpid()}"
-        shutil.rmtree(self.scratch, ignore_errors=True)
-        self.scratch.mkdir(parents=True)
+        folder = out.parent / f".{out.name}.tmp-{os.getpid()}"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        self.scratch = Scratch(out, folder, fresh=not out.is_dir())
         self.pending: dict[str, Path] = {}
         self.keys: dict[str, str] = {}
         self.records: dict[str, OutputRecord] = {}
-        self.written = self.unchanged = self.rendered = 0
-
-    def _claim(self, dest: str, key: str | None) -> None:
-        if dest in self.keys or dest in self.pending or dest == MARKER:
-            raise OutputError(Diagnostic(f"two outputs claim the same file: {dest}"))
-        self.keys[dest] = key or ""
-
-    def _keep(self, dest: str) -> None:
-        self.unchanged += 1
-        if self.keys[dest]:
-            self.records[dest] = _record(self.keys[dest], self.out / dest)
-
-    def _stage(self, dest: str) -> Path:
-        self.written += 1
-        self.pending[dest] = self.scratch / str(len(self.pending))
-        return self.pending[dest]
+        self.written = self.unchanged = 0
 
     def reuse(self, dest: str, key: str | None) -> bool:
         """Keep the old `dest` if it was made from inputs hashing to `key` and is untouched."""
@@ -94,28 +111,44 @@ class Update:
 
     def write(self, dest: str, data: bytes, key: str | None = None) -> None:
         """Set `dest` to `data`; an old file with the same bytes is left alone."""
+        self.staged(dest, key, self.scratch.put(dest, data))
+
+    def staged(self, dest: str, key: str | None, changed: bool) -> None:
+        """Account for `dest`, which Scratch.put staged (`changed`) or found unchanged."""
         self._claim(dest, key)
-        self.rendered += key is not None
-        if _same_bytes(self.out / dest, data):
-            self._keep(dest)
+        if changed:
+            self.written += 1
+            self.pending[dest] = self.scratch.where(dest)
         else:
-            self._stage(dest).write_bytes(data)
+            self.unchanged += 1
+            if key:
+                self.records[dest] = _record(key, self.out / dest)
 
     def copy(self, dest: str, source: Path) -> None:
         """Set `dest` to a copy of a static file, unless the old copy has its size and mtime."""
-        self._claim(dest, None)
         try:
             src, old = source.stat(), (self.out / dest).stat()
             same = src.st_size == old.st_size and int(src.st_mtime) == int(old.st_mtime)
         except OSError:
             same = False
-        if same:
-            self._keep(dest)
-        else:
-            shutil.copy2(source, self._stage(dest))
+        if not same:
+            target = self.scratch.where(dest)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+        self.staged(dest, None, not same)
+
+    def _claim(self, dest: str, key: str | None) -> None:
+        if dest in self.keys or dest == MARKER:
+            raise OutputError(Diagnostic(f"two outputs claim the same file: {dest}"))
+        self.keys[dest] = key or ""
 
     def commit(self) -> None:
         """Apply every change to the output folder; on failure restore it and re-raise."""
+        if self.scratch.fresh:
+            (self.scratch.folder / MARKER).write_text(MARKER_TEXT)
+            os.rename(self.scratch.folder, self.out)
+            self._record_pending()
+            return
         journal = _Journal(self.out)
         try:
             journal.start()
@@ -126,8 +159,7 @@ class Update:
                 journal.remove_dir(folder)
             for dest, temp in sorted(self.pending.items()):
                 journal.put(dest, temp)
-                if self.keys[dest]:
-                    self.records[dest] = _record(self.keys[dest], self.out / dest)
+            self._record_pending()
         except BaseException:
             journal.undo()
             raise
@@ -137,7 +169,12 @@ class Update:
 
     def abort(self) -> None:
         """Throw the scratch folder away."""
-        shutil.rmtree(self.scratch, ignore_errors=True)
+        shutil.rmtree(self.scratch.folder, ignore_errors=True)
+
+    def _record_pending(self) -> None:
+        for dest in self.pending:
+            if self.keys[dest]:
+                self.records[dest] = _record(self.keys[dest], self.out / dest)
 
     def _stale(self) -> tuple[list[str], list[str]]:
         """Old files the new output lacks, and folders that will be left empty (deepest first)."""
@@ -184,7 +221,7 @@ class _Journal:
             self.created_out = True
         marker = self.out / MARKER
         if not marker.is_file():
-            marker.write_text("This folder is written by reelnotes build.\n")
+            marker.write_text(MARKER_TEXT)
 
     def _set_aside(self, path: Path) -> Path:
         backup = self.aside / str(len(self.steps))

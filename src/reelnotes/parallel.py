@@ -23,25 +23,29 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def pool(jobs: int, init: Callable[..., None] | None, initargs: tuple[Any, ...]) -> Executor:
-    """A process pool: forked (sharing the parent's memory) when this process has one
-    thread; otherwise a fork server, since forking a threaded process is unsafe."""
+def start_method() -> str:
+    """Fork (workers share the parent's memory) when this process has one thread; else a
+    fork server, since forking a process with threads (a dev server) is unsafe."""
     method = "fork" if threading.active_count() == 1 else "forkserver"
-    if method not in multiprocessing.get_all_start_methods():
-        method = "spawn"
-    return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method),
+    return method if method in multiprocessing.get_all_start_methods() else "spawn"
+
+
+def pool(jobs: int, init: Callable[..., None] | None, initargs: tuple[Any, ...]) -> Executor:
+    """A process pool whose workers run `init(*initargs)` first."""
+    return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(start_method()),
                                initializer=init, initargs=initargs)
 
 
 def fan_out(work: Callable[[T], R], items: Sequence[T], jobs: int,
             remote: Callable[[T], R] | None = None, init: Callable[..., None] | None = None,
-            initargs: tuple[Any, ...] = ()) -> Iterator[R]:
+            initargs: tuple[Any, ...] = (), inherit: bool = False) -> Iterator[R]:
     """Apply `work` to `items`, yielding results in order, across `jobs` processes if it pays.
 
     Worker processes run `init(*initargs)` once, then `remote` (default `work`) per item;
-    both must be module-level functions. In-process, `work` runs alone.
+    both must be module-level functions. In-process, `work` runs alone. With `inherit`,
+    `initargs` cannot be pickled, so workers are used only if they can be forked.
     """
-    if jobs <= 1 or len(items) < MIN_PARALLEL:
+    if jobs <= 1 or len(items) < MIN_PARALLEL or (inherit and start_method() != "fork"):
         yield from map(work, items)
         return
     chunk = max(1, min(32, len(items) // (jobs * 8)))
