@@ -11,7 +11,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from conftest import Result, Site, post_text
+from reelnotes.markdown import _TextExtractor, plain_text, render_post
 from test_incremental import tree
 
 
@@ -154,3 +158,30 @@ def test_failure_while_updating_output_restores_it(built_site: Site, cli: Callab
     monkeypatch.undo()
     assert built_site.snapshot() == before
     assert [p.name for p in built_site.root.iterdir() if ".tmp-" in p.name or ".undo-" in p.name] == []
+
+
+def reference_text(fragment: str) -> str:
+    """plain_text as the HTML parser alone computes it."""
+    parser = _TextExtractor()
+    parser.feed(fragment)
+    parser.close()
+    return " ".join("".join(parser.parts).split())
+
+
+MARKUP = st.sampled_from(["<p>", "</p>", "<a href=\"/x\">", "</a>", "<sup>", "</sup>", "<br />",
+                          "<!--more-->", "<!-- a -- >", "<em class=\"x\">", "<b title='q>r'>",
+                          "&amp;", "&lt;", "&am", "p;", "<", ">", "\"", "'", " ", "\n", "word",
+                          "<script>", "</script>", "<SUP>", "</", "<a b\"c>", "&#x41;", "<!"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(MARKUP, max_size=12).map("".join))
+def test_plain_text_fast_path_matches_the_html_parser(fragment: str) -> None:
+    assert plain_text(fragment) == reference_text(fragment)
+
+
+def test_plain_text_of_rendered_markdown() -> None:
+    text = ("# Title\n\nSome *very* [linked](/x/ \"t>i\") text & more.[^1]\n\n<!--more-->\n\n"
+            "<div class='raw'>Raw <b>html</b></div>\n\n> quote\n\n[^1]: A note.\n")
+    html = render_post(text, "https://example.org/posts/x/").html
+    assert plain_text(html) == reference_text(html)
