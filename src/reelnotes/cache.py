@@ -12,7 +12,7 @@ import hashlib
 import os
 import pickle
 import sqlite3
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -176,7 +176,7 @@ class BuildCache:
         """The cached read results for those of `keys` that are present and readable."""
         wanted = set(keys)
         found: dict[str, ReadResult] = {}
-        for key, blob in self._query("SELECT key, value FROM posts"):
+        for key, blob in self._rows("SELECT key, value FROM posts"):
             if key in wanted:
                 try:
                     found[key] = pickle.loads(blob)
@@ -187,7 +187,7 @@ class BuildCache:
 
     def store_posts(self, results: dict[str, ReadResult], keep: set[str]) -> None:
         """Add new read results and forget posts no longer present."""
-        rows = [(k, pickle.dumps(v, pickle.HIGHEST_PROTOCOL)) for k, v in results.items()]
+        rows = ((k, pickle.dumps(v, pickle.HIGHEST_PROTOCOL)) for k, v in results.items())
         self._execute(lambda db: _replace_rows(db, "posts", rows, keep))
 
     def outputs(self) -> dict[str, OutputRecord]:
@@ -210,6 +210,15 @@ class BuildCache:
             self.db.close()
             self.db = None
 
+    def _rows(self, sql: str) -> Iterator[Any]:
+        """Rows one at a time (a cache can be larger than we want in memory at once)."""
+        if self.db is None:
+            return
+        try:
+            yield from self.db.execute(sql)
+        except sqlite3.Error:
+            self.db = None
+
     def _query(self, sql: str) -> list[Any]:
         if self.db is None:
             return []
@@ -229,7 +238,7 @@ class BuildCache:
             self.db = None
 
 
-def _replace_rows(db: sqlite3.Connection, table: str, rows: list[tuple[str, bytes]],
+def _replace_rows(db: sqlite3.Connection, table: str, rows: Iterable[tuple[str, bytes]],
                   keep: set[str]) -> None:
     db.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", rows)
     stale = [(k,) for (k,) in db.execute(f"SELECT key FROM {table}") if k not in keep]
