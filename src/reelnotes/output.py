@@ -36,8 +36,9 @@ def check_out_dir(out: Path) -> None:
 def clean_stale(out: Path) -> None:
     """Remove scratch folders left by builds that were killed."""
     if out.parent.is_dir():
-        for stale in out.parent.glob(f".{out.name}.[tu][mn][pd]*-*"):
-            shutil.rmtree(stale, ignore_errors=True)
+        for kind in ("tmp", "undo"):
+            for stale in out.parent.glob(f".{out.name}.{kind}-*"):
+                shutil.rmtree(stale, ignore_errors=True)
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:
