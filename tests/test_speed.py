@@ -100,8 +100,8 @@ def test_worker_reports_template_error_with_its_line(site: Site,
 
 def counts(summary: str) -> dict[str, int]:
     """The figures of a build's summary line."""
-    found = re.search(r"(\d+) files \((\d+) written, (\d+) unchanged; (\d+) parsed, "
-                      r"(\d+) rendered", summary)
+    found = re.search(r"(\d+) files \((\d+) written, (\d+) unchanged; (\d+) posts? parsed, "
+                      r"(\d+) of \d+ pages rendered", summary)
     assert found, summary
     return dict(zip(["files", "written", "unchanged", "parsed", "rendered"],
                     map(int, found.groups())))
@@ -123,7 +123,7 @@ def test_damaged_or_deleted_cache_is_only_slower(built_site: Site,
     db.write_bytes(b"not a database" * 100)
     result = cli("build", "--site", built_site.root)
     assert result.code == 0, result.err
-    assert "3 parsed" in result.out and tree(built_site.out) == before
+    assert "3 posts parsed" in result.out and tree(built_site.out) == before
     (built_site.root / ".reelnotes-cache").rename(built_site.root / "gone")
     assert cli("build", "--site", built_site.root).code == 0
     assert tree(built_site.out) == before

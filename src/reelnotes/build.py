@@ -65,8 +65,10 @@ class BuildReport:
     def summary(self) -> str:
         """One line for the terminal."""
         return (f"Built {_count(self.posts, 'post')}, {_count(self.tags, 'tag')}: {self.pages} files "
-                f"({self.written} written, {self.unchanged} unchanged; {self.parsed} parsed, "
-                f"{self.rendered} rendered, the rest skipped) in {self.seconds:.2f} s → {self.out}")
+                f"({self.written} written, {self.unchanged} unchanged; "
+                f"{_count(self.parsed, 'post')} parsed, {self.rendered} of "
+                f"{len(self.site.pages) if self.site else 0} pages rendered) "
+                f"in {self.seconds:.2f} s → {self.out}")
 
 
 def clock() -> datetime:
