@@ -26,6 +26,7 @@ FILM_KEYS = frozenset(
 ID_KEYS = frozenset("imdb tmdb wikidata letterboxd".split())
 COMMENT_KEYS = frozenset("author date url body".split())
 MAX_POST_BYTES = 10 * 1024 * 1024
+MIN_YEAR, MAX_YEAR = 1000, 9000
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,16 +241,24 @@ def parse_moment(value: Any, tz: ZoneInfo) -> datetime:
     shown = f'"{text}"'
     if _DAY.fullmatch(text):
         try:
-            return datetime.combine(date.fromisoformat(text), time(), tz)
+            day = date.fromisoformat(text)
         except ValueError as err:
             raise ValueError(f"{shown} is not a real date ({err})") from err
+        return _in_range(datetime.combine(day, time(), tz), shown)
     if not re.match(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", text):
         raise ValueError(f"expected YYYY-MM-DD or an ISO 8601 date-time, got {shown}")
     try:
         moment = datetime.fromisoformat(text)
     except ValueError as err:
         raise ValueError(f"{shown} is not a valid date-time ({err})") from err
-    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+    return _in_range(moment if moment.tzinfo else moment.replace(tzinfo=tz), shown)
+
+
+def _in_range(moment: datetime, shown: str) -> datetime:
+    """Keep years where every time zone conversion stays within what datetime can hold."""
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        raise ValueError(f"{shown}: expected a year from {MIN_YEAR} to {MAX_YEAR}")
+    return moment
 
 
 def _films(chk: _Checker, data: dict[str, Any]) -> tuple[Film, ...]:
@@ -369,7 +378,10 @@ def _aliases(chk: _Checker, data: dict[str, Any]) -> tuple[str, ...]:
     out = []
     for i, item in enumerate(raw):
         url = urls.alias_url(item) if isinstance(item, str) else None
-        if url is None:
+        if url in urls.RESERVED:
+            chk.fail(("aliases", i), f"aliases: {item!r} is a file the site itself writes",
+                     "remove it from aliases")
+        elif url is None:
             chk.fail(("aliases", i), f"aliases: expected a path such as \"/2013/04/09/slug/\", "
                      f"got {item!r}")
         else:
