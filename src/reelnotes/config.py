@@ -96,6 +96,11 @@ def _check_base_url(value: str, path: str, line: int | None, problems: list[Diag
             )
         )
         return value
+    if re.search(r'[\s"<>\\^`{|}]', value):
+        problems.append(
+            Diagnostic(f"base_url: expected no spaces, quotes or brackets, got {value!r}",
+                       path, line, "percent-encode them, e.g. %20 for a space")
+        )
     if parts.query or parts.fragment:
         problems.append(
             Diagnostic(f'base_url: expected no query or fragment, got "{value}"', path, line)
