@@ -243,27 +243,27 @@ def parse_moment(value: Any, tz: ZoneInfo) -> datetime:
         try:
             day = date.fromisoformat(text)
         except ValueError as err:
-            raise ValueError(f"{shown} is not a real date ({err})") from err
+            raise ValueError(f"expected a real date, got {shown} ({err})") from err
         return _in_range(datetime.combine(day, time(), tz), shown)
     if not re.match(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", text):
         raise ValueError(f"expected YYYY-MM-DD or an ISO 8601 date-time, got {shown}")
     try:
         moment = datetime.fromisoformat(text)
     except ValueError as err:
-        raise ValueError(f"{shown} is not a valid date-time ({err})") from err
+        raise ValueError(f"expected a real date-time, got {shown} ({err})") from err
     return _in_range(moment if moment.tzinfo else moment.replace(tzinfo=tz), shown)
 
 
 def _in_range(moment: datetime, shown: str) -> datetime:
     """Keep years where every time zone conversion stays within what datetime can hold."""
     if not MIN_YEAR <= moment.year <= MAX_YEAR:
-        raise ValueError(f"{shown}: expected a year from {MIN_YEAR} to {MAX_YEAR}")
+        raise ValueError(f"expected a year from {MIN_YEAR} to {MAX_YEAR}, got {shown}")
     return moment
 
 
 def _films(chk: _Checker, data: dict[str, Any]) -> tuple[Film, ...]:
     if "film" in data and "films" in data:
-        chk.fail(("films",), "use either film or films, not both")
+        chk.fail(("films",), "films: expected either film or films, got both")
         return ()
     if "film" in data:
         raw, key, many = data["film"], "film", False
@@ -379,8 +379,8 @@ def _aliases(chk: _Checker, data: dict[str, Any]) -> tuple[str, ...]:
     for i, item in enumerate(raw):
         url = urls.alias_url(item) if isinstance(item, str) else None
         if url in urls.RESERVED:
-            chk.fail(("aliases", i), f"aliases: {item!r} is a file the site itself writes",
-                     "remove it from aliases")
+            chk.fail(("aliases", i), f"aliases: expected an old address, got {item!r}, a file "
+                     "the site itself writes", "remove it from aliases")
         elif url is None:
             chk.fail(("aliases", i), f"aliases: expected a path such as \"/2013/04/09/slug/\", "
                      f"got {item!r}")
@@ -517,7 +517,8 @@ def load_content(config: SiteConfig,
         other = by_slug.get(post.slug)
         if other is not None:
             problems.append(Diagnostic(
-                f'slug "{post.slug}" is also used by {other.src_path}', post.src_path, 1,
+                f'slug: expected a slug of its own, but "{post.slug}" is also used by '
+                f'{other.src_path}', post.src_path, 1,
                 "give one of them another title or a slug: in its front matter"))
         by_slug[post.slug] = post
     comments_dir = config.content_dir / "comments"

@@ -127,7 +127,7 @@ def _index(node: yaml.Node, path: KeyPath, first_line: int, lines: dict[KeyPath,
     if isinstance(node, yaml.CollectionNode):
         # An alias is the same node met twice: refusing it stops cycles and alias bombs.
         if id(node) in seen_nodes:
-            raise FrontMatterError("YAML aliases (*name) are not supported",
+            raise FrontMatterError("expected plain values: YAML aliases (*name) are not supported",
                                    first_line + node.start_mark.line, "write the value out")
         seen_nodes.add(id(node))
     if isinstance(node, yaml.MappingNode):
@@ -136,7 +136,8 @@ def _index(node: yaml.Node, path: KeyPath, first_line: int, lines: dict[KeyPath,
             key = str(key_node.value)
             line = first_line + key_node.start_mark.line
             if key in seen:
-                raise FrontMatterError(f'duplicate key "{key}"', line, "keep one of them")
+                raise FrontMatterError(f'{key}: expected once, found a duplicate key', line,
+                                       "keep one of them")
             seen.add(key)
             lines[path + (key,)] = line
             _index(value_node, path + (key,), first_line, lines, seen_nodes)
