@@ -228,3 +228,63 @@ def test_bad_input_fails_cleanly(victim: Site, cli: Callable[..., Result], case:
     assert lines[-1] == f"reelnotes: build failed: {len(problems)} problem" + \
         ("s" if len(problems) != 1 else "")
     assert victim.snapshot() == before
+
+
+# -- input that must work ------------------------------------------------------------------------
+
+def _title_and_time(site: Site, slug: str) -> tuple[str, str]:
+    doc = site.html(f"posts/{slug}/index.html")
+    return doc.xpath("//h1")[0].text_content(), doc.xpath("//header//time/@datetime")[0]
+
+
+@pytest.mark.parametrize("name, raw", [
+    ("CRLF", b"---\r\ntitle: Line ends\r\ndate: 2013-04-09\r\n---\r\nOne.\r\n\r\nTwo.\r\n"),
+    ("BOM", b"\xef\xbb\xbf---\ntitle: Line ends\ndate: 2013-04-09\n---\nOne.\n\nTwo.\n"),
+    ("CR only", b"---\rtitle: Line ends\rdate: 2013-04-09\r---\rOne.\r\rTwo.\r"),
+    ("BOM and CRLF", b"\xef\xbb\xbf---\r\ntitle: Line ends\r\ndate: 2013-04-09\r\n---\r\n"
+                     b"One.\r\n\r\nTwo.\r\n"),
+])
+def test_line_ends_and_bom_work(site: Site, cli: Callable[..., Result], name: str,
+                                raw: bytes) -> None:
+    site.post("p", raw)
+    result = cli("build", "--site", site.root)
+    assert result.code == 0, result.err
+    assert _title_and_time(site, "line-ends") == ("Line ends", "2013-04-09T00:00:00+00:00")
+    body = site.html("posts/line-ends/index.html").xpath("//div[@class='post-body']/p")
+    assert [p.text for p in body] == ["One.", "Two."]
+
+
+def test_timezone_less_date_times_are_in_the_site_zone(site: Site,
+                                                      cli: Callable[..., Result]) -> None:
+    """A date-time without an offset means the site's time zone; mixing with zoned ones works."""
+    site.write("reelnotes.toml", 'base_url = "https://example.org/"\ntimezone = "Asia/Shanghai"\n')
+    site.post("naive", post_text("Naive", "2013-04-09 20:00"))
+    site.post("zoned", post_text("Zoned", "2013-04-09T13:00:00+00:00"))
+    site.post("day", post_text("Day", "2013-04-09"))
+    result = cli("build", "--site", site.root)
+    assert result.code == 0, result.err
+    assert _title_and_time(site, "naive")[1] == "2013-04-09T20:00:00+08:00"
+    assert _title_and_time(site, "zoned")[1] == "2013-04-09T13:00:00+00:00"
+    assert _title_and_time(site, "day")[1] == "2013-04-09T00:00:00+08:00"
+    titles = [a.text for a in site.html("index.html").xpath("//h2[@class='entry-title']/a")]
+    assert titles == ["Zoned", "Naive", "Day"]  # 21:00, 20:00, 00:00 in Shanghai
+
+
+def test_missing_static_and_empty_comments_work(site: Site, cli: Callable[..., Result]) -> None:
+    site.post("p", post_text("Post"))
+    site.write("content/comments/post.yml", "")
+    assert not (site.root / "static").exists()
+    result = cli("build", "--site", site.root)
+    assert result.code == 0, result.err
+    assert (site.out / "css/style.css").is_file()  # the theme's own stylesheet
+    assert site.html("posts/post/index.html").xpath("//li[@class='comment']") == []
+
+
+def test_control_characters_are_dropped(site: Site, cli: Callable[..., Result]) -> None:
+    site.post("p", front('title: "Ti\\0t\\x1ble\\x7f"', "date: 2013-01-01",
+                         body="Bo\x0bdy\x1b text."))
+    result = cli("build", "--site", site.root)
+    assert result.code == 0, result.err
+    doc = site.html("posts/title/index.html")
+    assert doc.xpath("//h1")[0].text_content() == "Title"
+    assert doc.xpath("//div[@class='post-body']/p")[0].text == "Body text."
