@@ -10,7 +10,6 @@ from urllib.parse import unquote, urlsplit
 import feedparser
 import lxml.html
 import pytest
-
 from conftest import REPO, Result, Site, post_text
 
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
