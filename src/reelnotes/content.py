@@ -396,6 +396,11 @@ def _aliases(chk: _Checker, data: dict[str, Any]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _summary_html(summary: str) -> str:
+    """Front matter's summary as inline Markdown; "<" is text here, so no raw HTML gets in."""
+    return f"<p>{render_inline(summary.replace('<', '&lt;'))}</p>"
+
+
 def read_post(path: Path, rel: str, config: SiteConfig) -> tuple[Post | None, list[Diagnostic]]:
     """Read one post file; return the Post (None if it has errors) and all its diagnostics."""
     try:
@@ -445,7 +450,7 @@ def read_post(path: Path, rel: str, config: SiteConfig) -> tuple[Post | None, li
         date=when,
         body_html=body.html,
         feed_html=body.feed_html,
-        summary_html=f"<p>{render_inline(summary)}</p>" if summary else body.summary_html,
+        summary_html=_summary_html(summary) if summary else body.summary_html,
         word_count=len(plain_text(body.html).split()),
         **fields,
     ), diagnostics
