@@ -126,7 +126,8 @@ def load_config(root: Path) -> tuple[SiteConfig, list[Diagnostic]]:
         m = re.search(r"\(at line (\d+), column \d+\)", str(err))
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(err))
         raise ConfigError(
-            Diagnostic(f"invalid TOML: {message}", CONFIG_NAME, int(m.group(1)) if m else None)
+            Diagnostic(f"invalid TOML: {message}", CONFIG_NAME, int(m.group(1)) if m else None,
+                       'expected lines such as title = "My films"')
         ) from err
     return _validate(root, data, text)
 
