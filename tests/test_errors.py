@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-import pytest
 from conftest import Result, Site, post_text
+
 
 def test_duplicate_slug_names_both_files(built_site: Site, cli: Callable[..., Result]) -> None:
     before = built_site.snapshot()

@@ -73,7 +73,7 @@ _markdown = st.lists(st.one_of(st.sampled_from(list("*_`#>[]()<>!-|~\\&:\n ") + 
     st.characters()), max_size=120).map("".join)
 _valid = st.builds(lambda tags, rating, body: (
     f"---\ntitle: T\ndate: 2013-04-09\ntags: {tags}\nrating: {rating}\nfilm:\n  title: F\n"
-    f"  year: 1999\n---\n{body}").encode("utf-8"),
+    f"  year: 1999\n---\n{body}").encode(),
     st.lists(st.text(min_size=1, max_size=10).map(repr), max_size=3).map(
         lambda t: "[" + ", ".join(t) + "]"),
     st.sampled_from(["0", "2.5", "5"]), _markdown)

@@ -12,7 +12,6 @@ import feedparser
 import lxml.etree
 import lxml.html
 import pytest
-
 from conftest import REPO, Result, Site
 
 BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")

@@ -55,7 +55,7 @@ class _Loader(jinja2.FileSystemLoader):
     """A file loader that reports a template that is not UTF-8 with its file and line."""
 
     def get_source(self, environment: jinja2.Environment,
-                   template: str) -> tuple[str, str | None, Callable[[], bool] | None]:
+                   template: str) -> tuple[str, str, Callable[[], bool]]:
         try:
             return super().get_source(environment, template)
         except UnicodeDecodeError as err:
