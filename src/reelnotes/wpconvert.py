@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, NavigableString, Tag
 from markdownify import MarkdownConverter
 
 from .wpautop import shortcode_unautop, wpautop
@@ -123,6 +123,26 @@ def _footnotes(soup: BeautifulSoup) -> list[str]:
     return out
 
 
+def _mark_shortcodes(soup: BeautifulSoup, names: tuple[str, ...]) -> None:
+    """Set each leftover shortcode tag in code, so it reads as itself and nothing retypes it."""
+    if not names:
+        return
+    alt = "|".join(re.escape(n) for n in names)
+    pattern = re.compile(r"(\[/?(?:" + alt + r")(?![\w-])[^\[\]]*\])")
+    for node in soup.find_all(string=pattern):
+        if node.find_parent(["code", "pre"]) is not None:
+            continue
+        parts = pattern.split(str(node))
+        for i, part in enumerate(parts):
+            if i % 2:
+                code = soup.new_tag("code")
+                code.string = part
+                node.insert_before(code)
+            elif part:
+                node.insert_before(NavigableString(part))
+        node.extract()
+
+
 def _absolute(soup: BeautifulSoup, base: str) -> list[str]:
     """Make image and link addresses absolute against the old blog; return the image files."""
     images: list[str] = []
@@ -161,6 +181,9 @@ def convert(raw: str, base_url: str = "", *, comment: bool = False) -> Converted
     text = prepare_html(raw)
     soup = BeautifulSoup(text, "html.parser")
     images = _absolute(soup, base_url)
+    left = tuple(n for n in dict.fromkeys(find_shortcodes(raw))
+                 if n.lower() not in ("caption", "wp_caption"))
+    _mark_shortcodes(soup, left)
     notes = [] if comment else _footnotes(soup)
     options = dict(_OPTIONS, sup_symbol="", sub_symbol="") if comment else _OPTIONS
     markdown = _Converter(**options).convert_soup(soup)
@@ -170,8 +193,6 @@ def convert(raw: str, base_url: str = "", *, comment: bool = False) -> Converted
     markdown = re.sub(r"\n{3,}", "\n\n", markdown).strip()
     if notes:
         markdown += "\n\n" + "\n".join(notes)
-    left = tuple(n for n in dict.fromkeys(find_shortcodes(raw))
-                 if n.lower() not in ("caption", "wp_caption"))
     return Converted(markdown + "\n" if markdown else "", tuple(images), left)
 
 

@@ -223,9 +223,20 @@ def plan_post(item: WpItem, channel: Channel, tz: tzinfo, taken: set[str], plan:
         plan.comments += len(comments)
 
 
+def blog_offset(items: list[WpItem], fallback: tzinfo) -> tzinfo:
+    """The UTC offset most of the blog's posts were written in, for dates that lack one."""
+    seen: dict[tzinfo, int] = {}
+    for item in items:
+        when = wp_moment(item.date, item.date_gmt, timezone.utc)
+        if when is not None and item.date_gmt[:4] not in ("", "0000") and when.tzinfo:
+            seen[when.tzinfo] = seen.get(when.tzinfo, 0) + 1
+    return max(seen, key=lambda z: seen[z]) if seen else fallback
+
+
 def make_plan(channel: Channel, items: list[WpItem], tz: tzinfo) -> Plan:
     """Plan the whole import: every post, in export order."""
     plan = Plan()
+    tz = blog_offset(items, tz)
     taken: set[str] = set()
     for item in items:
         if item.post_type == "post":
