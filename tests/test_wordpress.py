@@ -9,8 +9,8 @@ from urllib.parse import unquote, urlsplit
 import lxml.html
 import pytest
 import yaml
-
 from conftest import Result, Site
+
 from reelnotes.wpautop import wpautop
 from reelnotes.wpconvert import convert, find_shortcodes
 
@@ -350,7 +350,7 @@ def test_broken_xml_is_reported_with_its_line(site: Site, cli: Callable[..., Res
 
 def test_rerun_keeps_edited_files_unless_forced(imported: tuple[Site, Result],
                                                  cli: Callable[..., Result]) -> None:
-    site, first = imported
+    site, _ = imported
     export = site.root / "export.xml"
     again = cli("import", "wordpress", export, "--site", site.root)
     assert again.code == 0 and "0 files written, 7 unchanged, 0 kept" in again.out

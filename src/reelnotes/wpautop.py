@@ -35,7 +35,7 @@ def _hide_pre(text: str) -> tuple[str, dict[str, str]]:
         return text, {}
     pieces = text.split("</pre>")
     last = pieces.pop()
-    out, pre_tags = "", {}
+    out, pre_tags = "", dict[str, str]()
     for i, piece in enumerate(pieces):
         start = piece.find("<pre")
         if start == -1:  # malformed HTML: keep as is
@@ -75,7 +75,7 @@ def _paragraphs(text: str) -> str:
     text = re.sub(r"<p>([^<]+)</(div|address|form)>", r"<p>\1</p></\2>", text)
     text = re.sub(r"<p>\s*(</?" + _BLOCKS + r"[^>]*>)\s*</p>", r"\1", text)
     text = re.sub(r"<p>(<li.+?)</p>", r"\1", text)
-    text = re.sub(r"<p><blockquote([^>]*)>", r"<blockquote\1><p>", text, flags=re.I)
+    text = re.sub(r"<p><blockquote([^>]*)>", r"<blockquote\1><p>", text, flags=re.IGNORECASE)
     text = text.replace("</blockquote></p>", "</p></blockquote>")
     text = re.sub(r"<p>\s*(</?" + _BLOCKS + r"[^>]*>)", r"\1", text)
     return re.sub(r"(</?" + _BLOCKS + r"[^>]*>)\s*</p>", r"\1", text)
@@ -84,7 +84,7 @@ def _paragraphs(text: str) -> str:
 def _line_breaks(text: str) -> str:
     """Turn the remaining single newlines into <br />, except inside script/style/svg/math."""
     text = re.sub(r"<(script|style|svg|math).*?</\1>",
-                  lambda m: m.group(0).replace("\n", _PRESERVE), text, flags=re.S)
+                  lambda m: m.group(0).replace("\n", _PRESERVE), text, flags=re.DOTALL)
     text = text.replace("<br>", "<br />").replace("<br/>", "<br />")
     text = re.sub(r"(?<!<br />)\s*\n", "<br />\n", text)
     return text.replace(_PRESERVE, "\n")
@@ -121,5 +121,5 @@ def shortcode_unautop(text: str, names: tuple[str, ...]) -> str:
     alt = "|".join(re.escape(n) for n in names)
     pattern = re.compile(
         r"<p>\s*(\[(" + alt + r")(?![\w-])[^\]/]*(?:/(?!\])[^\]/]*)*?"
-        r"(?:/\]|\](?:[^\[]*(?:\[(?!/\2\])[^\[]*)*\[/\2\])?))\s*</p>", re.S)
+        r"(?:/\]|\](?:[^\[]*(?:\[(?!/\2\])[^\[]*)*\[/\2\])?))\s*</p>", re.DOTALL)
     return pattern.sub(r"\1", text)

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4 import BeautifulSoup
+from bs4.element import NavigableString, Tag
 from markdownify import MarkdownConverter
 
 from .wpautop import shortcode_unautop, wpautop
@@ -17,18 +18,16 @@ MORE = "<!--more-->"
 _MORE_MARK = "ReelnotesMoreMarker7f3a"
 _MORE_RE = re.compile(r"<!--more(?:\s[^>]*)?-->")
 _BLOCK_COMMENT = re.compile(r"<!--\s*/?wp:[^>]*-->")
-_IMAGE_FILE = re.compile(r"\.(?:jpe?g|png|gif|webp|avif|svg|bmp|tiff?)(?:[?#].*)?$", re.I)
+_IMAGE_FILE = re.compile(r"\.(?:jpe?g|png|gif|webp|avif|svg|bmp|tiff?)(?:[?#].*)?$", re.IGNORECASE)
 
 # Names WordPress and WordPress.com register; any other [name ...] counts as a shortcode only
 # when it carries attributes, closes itself, or has a closing [/name] tag.
 KNOWN_SHORTCODES = frozenset(
-    "audio video playlist gallery embed wp_caption caption youtube vimeo soundcloud spotify "
-    "tweet twitter instagram googlemaps gist code sourcecode archives contact-form "
-    "contact-field polldaddy slideshow".split())
+    ["audio", "video", "playlist", "gallery", "embed", "wp_caption", "caption", "youtube", "vimeo", "soundcloud", "spotify", "tweet", "twitter", "instagram", "googlemaps", "gist", "code", "sourcecode", "archives", "contact-form", "contact-field", "polldaddy", "slideshow"])
 _SHORTCODE_OPEN = re.compile(r"\[(\[?)([A-Za-z][\w-]*)((?:\s[^\[\]]*?)?)(/?)\](\]?)")
-_CAPTION = re.compile(r"\[(caption|wp_caption)((?:\s[^\]]*)?)\](.*?)\[/\1\]", re.S)
+_CAPTION = re.compile(r"\[(caption|wp_caption)((?:\s[^\]]*)?)\](.*?)\[/\1\]", re.DOTALL)
 _ATTR = re.compile(r"([\w-]+)\s*=\s*\"([^\"]*)\"|([\w-]+)\s*=\s*'([^']*)'|([\w-]+)\s*=\s*([^\s'\"]+)")
-_IMG_THEN_TEXT = re.compile(r"((?:<a [^>]+>\s*)?<img [^>]+>(?:\s*</a>)?)(.*)", re.I | re.S)
+_IMG_THEN_TEXT = re.compile(r"((?:<a [^>]+>\s*)?<img [^>]+>(?:\s*</a>)?)(.*)", re.IGNORECASE | re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +82,7 @@ def find_shortcodes(text: str) -> list[str]:
     return found
 
 
-class _Converter(MarkdownConverter):  # type: ignore[misc]
+class _Converter(MarkdownConverter):
     """markdownify, with figures kept as Markdown inside <figure> and <figcaption>."""
 
     def convert_figure(self, el: Tag, text: str, parent_tags: Any) -> str:
@@ -95,7 +94,7 @@ class _Converter(MarkdownConverter):  # type: ignore[misc]
 
 def _footnotes(soup: BeautifulSoup) -> list[str]:
     """Turn <sup><a href="#id">n</a></sup> pointing at a note in the post into [^n] notes."""
-    notes = []
+    notes: list[tuple[str, Tag]] = []
     for sup in soup.find_all("sup"):
         link = sup.find("a", href=re.compile(r"^#."))
         if link is None or sup.get_text(strip=True) != link.get_text(strip=True):
@@ -151,16 +150,16 @@ def _absolute(soup: BeautifulSoup, base: str) -> list[str]:
         value = el.get(attr)
         if not isinstance(value, str) or not value.strip():
             continue
-        if base and not re.match(r"[a-z][a-z0-9+.-]*:|#", value, re.I):
+        if base and not re.match(r"[a-z][a-z0-9+.-]*:|#", value, re.IGNORECASE):
             el[attr] = value = urljoin(base, value.strip())
-        if (el.name == "img" or _IMAGE_FILE.search(value)) and value.startswith("http"):
-            if value not in images:
-                images.append(value)
+        is_image = el.name == "img" or _IMAGE_FILE.search(value)
+        if is_image and value.startswith("http") and value not in images:
+            images.append(value)
     return images
 
 
-_OPTIONS: dict[str, Any] = dict(heading_style="atx", bullets="-", newline_style="backslash",
-                                sup_symbol="<sup>", sub_symbol="<sub>", escape_misc=False)
+_OPTIONS: dict[str, Any] = {"heading_style": "atx", "bullets": "-", "newline_style": "backslash",
+                             "sup_symbol": "<sup>", "sub_symbol": "<sub>", "escape_misc": False}
 
 
 def prepare_html(raw: str) -> str:
@@ -185,7 +184,7 @@ def convert(raw: str, base_url: str = "", *, comment: bool = False) -> Converted
                  if n.lower() not in ("caption", "wp_caption"))
     _mark_shortcodes(soup, left)
     notes = [] if comment else _footnotes(soup)
-    options = dict(_OPTIONS, sup_symbol="", sub_symbol="") if comment else _OPTIONS
+    options = {**_OPTIONS, "sup_symbol": "", "sub_symbol": ""} if comment else _OPTIONS
     markdown = _Converter(**options).convert_soup(soup)
     markdown = markdown.replace(_MORE_MARK, "" if comment else MORE)
     markdown = re.sub(r"[ \t]+\n", "\n", markdown)

@@ -37,10 +37,10 @@ class ImportReport:
     def lines(self) -> list[str]:
         """The report, one line each, for the terminal."""
         p = self.plan
-        out = [f"Imported {self.count('post')} posts, {self.count('draft')} drafts, "
-               f"{self.count('scheduled')} scheduled, {p.comments} comments: "
-               f"{len(self.written)} files written, {len(self.unchanged)} unchanged, "
-               f"{len(self.kept)} kept"]
+        out = [(f"Imported {self.count('post')} posts, {self.count('draft')} drafts, "
+                f"{self.count('scheduled')} scheduled, {p.comments} comments: "
+                f"{len(self.written)} files written, {len(self.unchanged)} unchanged, "
+                f"{len(self.kept)} kept")]
         for rel in self.kept:
             out.append(f"  kept (edited since the last import; --force replaces it): {rel}")
         if p.skipped:

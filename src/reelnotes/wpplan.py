@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -227,7 +227,7 @@ def blog_offset(items: list[WpItem], fallback: tzinfo) -> tzinfo:
     """The UTC offset most of the blog's posts were written in, for dates that lack one."""
     seen: dict[tzinfo, int] = {}
     for item in items:
-        when = wp_moment(item.date, item.date_gmt, timezone.utc)
+        when = wp_moment(item.date, item.date_gmt, UTC)
         if when is not None and item.date_gmt[:4] not in ("", "0000") and when.tzinfo:
             seen[when.tzinfo] = seen.get(when.tzinfo, 0) + 1
     return max(seen, key=lambda z: seen[z]) if seen else fallback
