@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -11,8 +12,12 @@ import pytest
 import yaml
 from conftest import Result, Site
 
+from reelnotes.config import load_config
+from reelnotes.wordpress import Channel, WpItem
 from reelnotes.wpautop import wpautop
 from reelnotes.wpconvert import convert, find_shortcodes
+from reelnotes.wpimport import import_wordpress
+from reelnotes.wpplan import old_address
 
 OLD = "https://oldblog.example.com"
 
@@ -400,3 +405,31 @@ def test_shortcode_detection() -> None:
     assert find_shortcodes(text) == ["gallery", "embed", "note"]
     assert urlsplit(convert('[caption caption="Cap"]<img src="a.png">[/caption]',
                             OLD).images[0]).path == "/a.png"
+
+
+def test_progress_is_reported_for_each_stage(site: Site) -> None:
+    export = site.write("export.xml", EXPORT)
+    seen: dict[str, tuple[int, int]] = {}
+    config, _ = load_config(site.root)
+    import_wordpress(export, config,
+                     progress=lambda stage, done, total: seen.__setitem__(stage, (done, total)))
+    assert seen["reading"] == (export.stat().st_size, export.stat().st_size)
+    assert seen["converting"] == (11, 11)
+    assert seen["writing"] == (7, 7)
+
+
+def test_old_address_under_a_subfolder_and_plain_permalinks() -> None:
+    channel = Channel(link="https://x.org/blog", base_blog_url="https://x.org/blog")
+    when = datetime(2013, 4, 9, 13, tzinfo=UTC)
+    pretty = wp_item("https://x.org/blog/2013/04/09/a-post/", "a-post")
+    plain_link = wp_item("https://x.org/blog/?p=5", "a-post")
+    assert old_address(pretty, channel, when) == "/2013/04/09/a-post/"
+    assert old_address(plain_link, channel, when) == "/2013/04/09/a-post/"
+    assert old_address(wp_item("https://x.org/blog/?p=5", ""), channel, when) is None
+
+
+def wp_item(link: str, name: str) -> WpItem:
+    """A published post with just a link and a slug."""
+    return WpItem(id="5", title="A post", link=link, content="", excerpt="", post_type="post",
+                  status="publish", name=name, date="", date_gmt="", modified="",
+                  modified_gmt="", password="")

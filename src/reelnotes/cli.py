@@ -57,7 +57,7 @@ class _ProgressLine:
         percent = 100 * done // total if total else 100
         if (stage, percent) != self.last:
             self.last = (stage, percent)
-            print(f"\r{stage} {percent:3d}%", end="", file=sys.stderr, flush=True)
+            print(f"\r{stage:<10} {percent:3d}%", end="", file=sys.stderr, flush=True)
 
     def close(self) -> None:
         if self.last is not None:

@@ -130,5 +130,5 @@ def import_wordpress(export: Path, config: SiteConfig, *, force: bool = False,
                      progress: Progress | None = None) -> ImportReport:
     """Import a WordPress export into the site's content/ folder."""
     channel, items = read_export(export, progress)
-    plan = make_plan(channel, items, config.tz)
+    plan = make_plan(channel, items, config.tz, progress)
     return write_plan(plan, config.root, force, progress)

@@ -11,7 +11,7 @@ from urllib.parse import unquote, urlsplit
 import yaml
 
 from . import urls
-from .wordpress import Channel, WpComment, WpItem
+from .wordpress import Channel, Progress, WpComment, WpItem
 from .wpconvert import convert, plain
 
 POST_STATUSES = {"publish": "post", "future": "scheduled", "draft": "draft", "pending": "draft"}
@@ -56,11 +56,14 @@ class Plan:
     """Other things the user should know (renamed slugs, unmappable addresses)."""
 
 
-class _Dumper(yaml.SafeDumper):
+_BaseDumper: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Dumper(_BaseDumper):  # type: ignore[misc]
     """Safe YAML with multi-line text as literal blocks, for files people will edit."""
 
 
-def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+def _str(dumper: yaml.BaseDumper, value: str) -> yaml.ScalarNode:
     style = "|" if "\n" in value.strip() else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
@@ -233,12 +236,15 @@ def blog_offset(items: list[WpItem], fallback: tzinfo) -> tzinfo:
     return max(seen, key=lambda z: seen[z]) if seen else fallback
 
 
-def make_plan(channel: Channel, items: list[WpItem], tz: tzinfo) -> Plan:
+def make_plan(channel: Channel, items: list[WpItem], tz: tzinfo,
+              progress: Progress | None = None) -> Plan:
     """Plan the whole import: every post, in export order."""
     plan = Plan()
     tz = blog_offset(items, tz)
     taken: set[str] = set()
-    for item in items:
+    for done, item in enumerate(items, 1):
+        if progress is not None:
+            progress("converting", done, len(items))
         if item.post_type == "post":
             plan_post(item, channel, tz, taken, plan)
         else:
