@@ -433,3 +433,24 @@ def wp_item(link: str, name: str) -> WpItem:
     return WpItem(id="5", title="A post", link=link, content="", excerpt="", post_type="post",
                   status="publish", name=name, date="", date_gmt="", modified="",
                   modified_gmt="", password="")
+
+
+def test_post_already_in_the_site_is_not_imported_twice(site: Site,
+                                                         cli: Callable[..., Result]) -> None:
+    site.post("hand-made", "---\ntitle: Mine\ndate: 2013-01-01\nslug: last-train-home\n---\nHi.\n")
+    export = site.write("export.xml", EXPORT)
+    result = cli("import", "wordpress", export, "--site", site.root)
+    assert result.code == 0, result.err
+    assert ('slug "last-train-home" is already used by content/posts/hand-made.md'
+            in result.out)
+    assert not (site.root / LTH).exists()
+    assert cli("build", "--site", site.root).code == 0
+
+
+def test_emoji_images_become_text_and_embeds_become_links() -> None:
+    raw = ('Off we go <img class="wp-smiley" src="https://s.w.org/e/1f682.png" alt="🚂"> '
+           '&#x1f3ac;\n\n<iframe src="https://www.youtube.com/embed/abc" title="Trailer">'
+           "</iframe>")
+    result = convert(raw, OLD)
+    assert result.markdown == "Off we go 🚂 🎬\n\n[Trailer](https://www.youtube.com/embed/abc)\n"
+    assert result.images == ()

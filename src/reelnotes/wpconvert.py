@@ -91,6 +91,13 @@ class _Converter(MarkdownConverter):
     def convert_figcaption(self, el: Tag, text: str, parent_tags: Any) -> str:
         return f"\n\n<figcaption>\n\n{text.strip()}\n\n</figcaption>\n\n"
 
+    def convert_iframe(self, el: Tag, text: str, parent_tags: Any) -> str:
+        src = el.get("src")
+        if not isinstance(src, str) or not src.startswith(("http:", "https:", "//")):
+            return ""
+        src = "https:" + src if src.startswith("//") else src
+        return f"[{el.get('title') or 'Embedded content'}]({src})"
+
 
 def _footnotes(soup: BeautifulSoup) -> list[str]:
     """Turn <sup><a href="#id">n</a></sup> pointing at a note in the post into [^n] notes."""
@@ -145,6 +152,8 @@ def _mark_shortcodes(soup: BeautifulSoup, names: tuple[str, ...]) -> None:
 def _absolute(soup: BeautifulSoup, base: str) -> list[str]:
     """Make image and link addresses absolute against the old blog; return the image files."""
     images: list[str] = []
+    for smiley in soup.find_all("img", class_=["wp-smiley", "emoji"]):
+        smiley.replace_with(str(smiley.get("alt") or ""))
     for el in soup.find_all(["img", "a"]):
         attr = "src" if el.name == "img" else "href"
         value = el.get(attr)

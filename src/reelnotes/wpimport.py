@@ -9,8 +9,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import urls
 from .config import SiteConfig
 from .errors import Diagnostic
+from .frontmatter import FrontMatterError, decode, split
 from .wordpress import ExportError, Progress, read_export
 from .wpplan import Plan, make_plan
 
@@ -126,9 +128,27 @@ def write_plan(plan: Plan, root: Path, force: bool,
     return ImportReport(plan, tuple(written), tuple(unchanged), tuple(kept))
 
 
+def existing_slugs(config: SiteConfig) -> dict[str, str]:
+    """The slug of every post already in content/posts, and its file."""
+    slugs: dict[str, str] = {}
+    root = config.content_dir / "posts"
+    for path in sorted(root.rglob("*.md")) if root.is_dir() else []:
+        rel = path.relative_to(config.root).as_posix()
+        try:
+            data = split(decode(path.read_bytes())).data
+        except (OSError, FrontMatterError):
+            continue  # the build reports it; it cannot clash with an import
+        slug, title = data.get("slug"), data.get("title")
+        if isinstance(slug, str) and slug.strip():
+            slugs[slug.strip()] = rel
+        elif isinstance(title, str) and title.strip():
+            slugs[urls.slugify(title.strip(), fallback_seed=rel)] = rel
+    return slugs
+
+
 def import_wordpress(export: Path, config: SiteConfig, *, force: bool = False,
                      progress: Progress | None = None) -> ImportReport:
     """Import a WordPress export into the site's content/ folder."""
     channel, items = read_export(export, progress)
-    plan = make_plan(channel, items, config.tz, progress)
+    plan = make_plan(channel, items, config.tz, progress, existing_slugs(config))
     return write_plan(plan, config.root, force, progress)

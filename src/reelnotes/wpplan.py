@@ -172,7 +172,8 @@ def plan_comments(item: WpItem, base: str, tz: tzinfo, plan: Plan) -> list[dict[
     return out
 
 
-def plan_post(item: WpItem, channel: Channel, tz: tzinfo, taken: set[str], plan: Plan) -> None:
+def plan_post(item: WpItem, channel: Channel, tz: tzinfo, taken: set[str], plan: Plan,
+              existing: dict[str, str]) -> None:
     """Add one post's file (and comments file) to the plan, or say why it is left out."""
     label = f'post {item.id} "{plain(item.title) or "(no title)"}"'
     kind = POST_STATUSES.get(item.status)
@@ -213,6 +214,9 @@ def plan_post(item: WpItem, channel: Channel, tz: tzinfo, taken: set[str], plan:
             plan.notes.append(f"{item.link}: cannot be redirected by a static page")
         plan.query_links.append((f"/?p={item.id}", "/" + urls.post_url(slug)))
     rel = f"content/posts/{when:%Y-%m-%d}-{slug}.md"
+    if existing.get(slug, rel) != rel:
+        plan.skipped.append((label, f'its slug "{slug}" is already used by {existing[slug]}'))
+        return
     plan.files.append(PlannedFile(rel, "---\n" + dump_yaml(front) + "---\n" + body.markdown))
     plan.kinds[rel] = kind
     for image in body.images:
@@ -237,8 +241,8 @@ def blog_offset(items: list[WpItem], fallback: tzinfo) -> tzinfo:
 
 
 def make_plan(channel: Channel, items: list[WpItem], tz: tzinfo,
-              progress: Progress | None = None) -> Plan:
-    """Plan the whole import: every post, in export order."""
+              progress: Progress | None = None, existing: dict[str, str] | None = None) -> Plan:
+    """Plan the whole import: every post, in export order; `existing` maps slugs to files."""
     plan = Plan()
     tz = blog_offset(items, tz)
     taken: set[str] = set()
@@ -246,7 +250,7 @@ def make_plan(channel: Channel, items: list[WpItem], tz: tzinfo,
         if progress is not None:
             progress("converting", done, len(items))
         if item.post_type == "post":
-            plan_post(item, channel, tz, taken, plan)
+            plan_post(item, channel, tz, taken, plan, existing or {})
         else:
             kind = NOT_POSTS.get(item.post_type, item.post_type)
             plan.not_posts[kind] = plan.not_posts.get(kind, 0) + 1
