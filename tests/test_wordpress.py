@@ -233,6 +233,7 @@ def test_post_front_matter_keeps_dates_offsets_tags_and_old_address(
         "tags": ["Documentary", "China", "migration"],
         "aliases": ["/2013/04/09/last-train-home/"],
     }
+    assert "title: Last Train Home — 归途列车 & 🚂\n" in (site.root / LTH).read_text("utf-8")
     chinese, _ = front_matter(site.root / "content/posts/2014-05-01-gui-tu.md")
     assert chinese["slug"] == "gui-tu" and chinese["aliases"] == ["/2014/05/01/归途/"]
 

@@ -56,14 +56,12 @@ class Plan:
     """Other things the user should know (renamed slugs, unmappable addresses)."""
 
 
-_BaseDumper: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-
-class _Dumper(_BaseDumper):  # type: ignore[misc]
+# The pure-Python emitter on purpose: libyaml's writes emoji as "\U0001F682" escapes.
+class _Dumper(yaml.SafeDumper):
     """Safe YAML with multi-line text as literal blocks, for files people will edit."""
 
 
-def _str(dumper: yaml.BaseDumper, value: str) -> yaml.ScalarNode:
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     style = "|" if "\n" in value.strip() else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
