@@ -104,10 +104,15 @@ def wxr(*items: str, version: str = "1.2") -> str:
 """
 
 
-REVIEW = """<em>There are 130 million migrant workers in China.</em> It is the biggest migration.
+CAPTION = ('[caption id="attachment_7" align="aligncenter" width="300"]'
+           '<a href="/wp-content/uploads/2013/04/qin.jpg"><img class="size-medium wp-image-7" '
+           'src="/wp-content/uploads/2013/04/qin-300x200.jpg" alt="Qin at the station" '
+           'width="300" height="200" /></a> Qin at the <strong>station</strong>[/caption]')
+
+REVIEW = f"""<em>There are 130 million migrant workers in China.</em> It is the biggest migration.
 This line is a soft break — 归途列车 🚂 “quoted”.
 
-[caption id="attachment_7" align="aligncenter" width="300"]<a href="/wp-content/uploads/2013/04/qin.jpg"><img class="size-medium wp-image-7" src="/wp-content/uploads/2013/04/qin-300x200.jpg" alt="Qin at the station" width="300" height="200" /></a> Qin at the <strong>station</strong>[/caption]
+{CAPTION}
 
 <blockquote>The parents said:
 <blockquote>Study hard.</blockquote>
@@ -328,7 +333,7 @@ def test_report_lists_images_shortcodes_and_query_addresses(
         imported: tuple[Site, Result]) -> None:
     _, result = imported
     lines = result.out.splitlines()
-    images = lines[lines.index(next(l for l in lines if l.startswith("Images to download"))) + 1:]
+    images = lines[lines.index(next(x for x in lines if x.startswith("Images to download"))) + 1:]
     assert images[:2] == [f"  {OLD}/wp-content/uploads/2013/04/qin.jpg",
                           f"  {OLD}/wp-content/uploads/2013/04/qin-300x200.jpg"]
     assert f"  [gallery] in {LTH}" in lines

@@ -36,7 +36,7 @@ def _hide_pre(text: str) -> tuple[str, dict[str, str]]:
     pieces = text.split("</pre>")
     last = pieces.pop()
     out, pre_tags = "", dict[str, str]()
-    for i, piece in enumerate(pieces):
+    for piece in pieces:
         start = piece.find("<pre")
         if start == -1:  # malformed HTML: keep as is
             out += piece

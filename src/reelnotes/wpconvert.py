@@ -22,12 +22,18 @@ _IMAGE_FILE = re.compile(r"\.(?:jpe?g|png|gif|webp|avif|svg|bmp|tiff?)(?:[?#].*)
 
 # Names WordPress and WordPress.com register; any other [name ...] counts as a shortcode only
 # when it carries attributes, closes itself, or has a closing [/name] tag.
-KNOWN_SHORTCODES = frozenset(
-    ["audio", "video", "playlist", "gallery", "embed", "wp_caption", "caption", "youtube", "vimeo", "soundcloud", "spotify", "tweet", "twitter", "instagram", "googlemaps", "gist", "code", "sourcecode", "archives", "contact-form", "contact-field", "polldaddy", "slideshow"])
+KNOWN_SHORTCODES = frozenset({
+    "audio", "video", "playlist", "gallery", "embed", "wp_caption", "caption", "youtube",
+    "vimeo", "soundcloud", "spotify", "tweet", "twitter", "instagram", "googlemaps", "gist",
+    "code", "sourcecode", "archives", "contact-form", "contact-field", "polldaddy", "slideshow",
+})
 _SHORTCODE_OPEN = re.compile(r"\[(\[?)([A-Za-z][\w-]*)((?:\s[^\[\]]*?)?)(/?)\](\]?)")
-_CAPTION = re.compile(r"\[(caption|wp_caption)((?:\s[^\]]*)?)\](.*?)\[/\1\]", re.DOTALL)
-_ATTR = re.compile(r"([\w-]+)\s*=\s*\"([^\"]*)\"|([\w-]+)\s*=\s*'([^']*)'|([\w-]+)\s*=\s*([^\s'\"]+)")
-_IMG_THEN_TEXT = re.compile(r"((?:<a [^>]+>\s*)?<img [^>]+>(?:\s*</a>)?)(.*)", re.IGNORECASE | re.DOTALL)
+_CAPTION = re.compile(r"\[(caption|wp_caption)((?:\s[^\]]*)?)\](.*?)\[/\1\]",
+                      re.DOTALL)
+_ATTR = re.compile(r"([\w-]+)\s*=\s*\"([^\"]*)\"|([\w-]+)\s*=\s*'([^']*)'"
+                   r"|([\w-]+)\s*=\s*([^\s'\"]+)")
+_IMG_THEN_TEXT = re.compile(r"((?:<a [^>]+>\s*)?<img [^>]+>(?:\s*</a>)?)(.*)",
+                            re.IGNORECASE | re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
