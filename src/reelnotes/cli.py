@@ -45,6 +45,29 @@ def cmd_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Build into a private folder and serve it, rebuilding on change with --watch."""
+    from .serve import DevServer, ServeOptions, serve_warning  # keeps watchdog out of build
+
+    root = site_config(args).root
+    options = ServeOptions(host=args.host, port=args.port, watch=args.watch, drafts=args.drafts,
+                           poll=args.poll)
+    warning = serve_warning(options)
+    if warning:
+        print(warning, file=sys.stderr)
+    server = DevServer(root, options, log=lambda line: print(line, file=sys.stderr, flush=True))
+    server.start()
+    try:
+        watching = " (watching for changes)" if args.watch else ""
+        print(f"Serving {server.url}{watching}; press Ctrl-C to stop", flush=True)
+        server.wait()
+    except KeyboardInterrupt:
+        print("Stopped.", file=sys.stderr)
+    finally:
+        server.stop()
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser for every command."""
     top = argparse.ArgumentParser(
@@ -62,6 +85,19 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--base-url", metavar="URL", help="override base_url from reelnotes.toml")
     b.add_argument("--quiet", "-q", action="store_true", help="print nothing but problems")
     b.set_defaults(run=cmd_build)
+
+    s = commands.add_parser("serve", help="preview the site, rebuilding on change",
+                            description="Build the site into .reelnotes-cache/serve/ and serve "
+                            "it; with --watch, rebuild and reload the browser on every save.")
+    s.add_argument("--site", default=".", metavar="DIR", help="the site folder (default: .)")
+    s.add_argument("--watch", action="store_true", help="rebuild and live-reload on change")
+    s.add_argument("--port", type=int, default=8000, help="the port (default: 8000)")
+    s.add_argument("--host", default="127.0.0.1",
+                   help="the address to listen on (default: 127.0.0.1, this machine only)")
+    s.add_argument("--drafts", action="store_true", help="include posts with draft: true")
+    s.add_argument("--poll", action="store_true",
+                   help="poll for changes (network drives, containers) instead of OS events")
+    s.set_defaults(run=cmd_serve)
     return top
 
 
