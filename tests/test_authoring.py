@@ -6,8 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import yaml
-
 from conftest import Result, Site, post_text
+
 from reelnotes.theme import theme_templates
 
 

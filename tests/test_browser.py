@@ -7,12 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import Site, post_text
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import Site, post_text
 from reelnotes.serve import DevServer, ServeOptions
 
 CHROMIUM = "/usr/bin/chromium"

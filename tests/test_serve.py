@@ -17,8 +17,8 @@ from typing import Any
 
 import lxml.html
 import pytest
-
 from conftest import Result, Site, post_text
+
 from reelnotes.serve import DevServer, ServeOptions, is_editor_temp
 
 Response = tuple[int, dict[str, str], bytes]
@@ -261,7 +261,8 @@ def test_deleted_and_renamed_posts_disappear(dev: DevServer, blog: Site) -> None
     assert request(dev, "/posts/second-review/")[0] == 404
 
 
-def read_events(server: DevServer, count: int, action: Callable[[], None]) -> list[dict[str, Any]]:
+def read_events(server: DevServer, count: int,
+                action: Callable[[], object]) -> list[dict[str, Any]]:
     """Open the event stream, run `action`, and return the first `count` state events."""
     host, port = server.url.split("//")[1].split("/")[0].rsplit(":", 1)
     with socket.create_connection((host, int(port)), timeout=5) as conn:

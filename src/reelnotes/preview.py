@@ -100,7 +100,7 @@ class LiveState:
 def live_script(epoch: int) -> bytes:
     """The <script> added to HTML pages in serve mode."""
     return (f'<script data-epoch="{epoch}" data-events="{EVENTS_PATH}">\n{_SCRIPT}</script>\n'
-            ).encode("utf-8")
+            ).encode()
 
 
 def inject(html: bytes, script: bytes) -> bytes:
@@ -246,7 +246,7 @@ def fallback_page(diagnostics: tuple[Diagnostic, ...]) -> bytes:
     items = "".join(f"<li>{escape(str(d))}</li>" for d in diagnostics)
     return (f"<!DOCTYPE html><html lang=en><meta charset=utf-8><title>Build failed</title>"
             f"<body><h1>The site has not been built yet</h1><ul>{items}</ul></body></html>"
-            ).encode("utf-8")
+            ).encode()
 
 
 def is_loopback(host: str) -> bool:

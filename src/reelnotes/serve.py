@@ -11,15 +11,22 @@ import errno
 import os
 import re
 import threading
-import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from watchdog.events import (DirCreatedEvent, DirDeletedEvent, DirMovedEvent, FileCreatedEvent,
-                             FileDeletedEvent, FileModifiedEvent, FileMovedEvent,
-                             FileSystemEvent, FileSystemEventHandler)
+from watchdog.events import (
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirMovedEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
@@ -59,7 +66,7 @@ def serve_dir(root: Path) -> Path:
 
 
 def is_editor_temp(name: str) -> bool:
-    """True for editors' scratch files: vim's .swp and 4913, backups~, emacs .#locks and #autosaves#."""
+    """True for editors' scratch files: vim's .swp and 4913, backups~, emacs .#x and #x#."""
     return (name.endswith("~") or name.startswith(".#") or name in ("4913", ".DS_Store")
             or (name.startswith("#") and name.endswith("#"))
             or re.search(r"\.sw[a-z]$", name) is not None)
@@ -161,8 +168,8 @@ class DevServer:
         """Bind the port, build once, then serve (and watch) in background threads."""
         config, warnings = load_config(self.root)
         self._http = self._bind(config.base_path)
-        host, port = self._http.server_address[:2]
-        shown = f"[{host}]" if ":" in str(host) else str(host)
+        host, port = str(self._http.server_address[0]), self._http.server_address[1]
+        shown = f"[{host}]" if ":" in host else host
         self.base_url = f"http://{shown}:{port}{config.base_path}"
         for warning in warnings:
             self.log(str(warning))
