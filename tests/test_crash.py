@@ -15,7 +15,7 @@ from pathlib import Path
 
 from conftest import Result, Site, post_text
 
-POSTS = 80
+POSTS = 50
 KILLS = 6
 AIMED_KILLS = 4
 
@@ -63,7 +63,7 @@ def kill_when_output_changes(child: subprocess.Popen[bytes], out: Path) -> None:
     """Wait, polling hard, for the first sign of build/ changing; return to kill at once."""
     before = signature(out)
     while child.poll() is None and signature(out) == before:
-        pass
+        time.sleep(0.0002)  # leave the CPU to the build, still catching a window of a few ms
 
 
 def test_sigkill_leaves_old_or_new_site(site: Site, cli: Callable[..., Result],
