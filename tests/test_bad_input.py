@@ -130,7 +130,7 @@ CATALOGUE: dict[str, tuple[dict[str, str | bytes], str]] = {
     "empty file": ({POST: b""},
                    r"bad\.md:1: empty file: expected front matter between '---' lines$"),
     "20 MB post": ({POST: good().encode() + b"word " * (4 * MB)},
-                   r"bad\.md:1: file is 20 MB: expected a post of at most 10 MB$"),
+                   r"bad\.md:1: file is 20 MB: expected at most 10 MB$"),
     "binary with .md": ({POST: b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"},
                         r"bad\.md:3: expected a text file, found binary data \(a NUL byte\)$"),
     # -- comments ------------------------------------------------------------------------------
@@ -146,6 +146,8 @@ CATALOGUE: dict[str, tuple[dict[str, str | bytes], str]] = {
                                  "  body: hi\n"},
                                 r"fine\.yml:3: url: expected an http\(s\) address, "
                                 r"got 'javascript:alert\(1\)'$"),
+    "comments file of 11 MB": ({"content/comments/fine.yml": b"# " + b"x" * (11 * MB)},
+                               r"fine\.yml:1: file is 11 MB: expected at most 10 MB$"),
     "comments in Latin-1": ({"content/comments/fine.yml": "- author: Jos\xe9\n".encode("latin-1")},
                             r"fine\.yml:1: expected UTF-8 text, found byte 0xe9"),
     # -- reelnotes.toml ------------------------------------------------------------------------

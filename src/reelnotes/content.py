@@ -401,13 +401,18 @@ def _summary_html(summary: str) -> str:
     return f"<p>{render_inline(summary.replace('<', '&lt;'))}</p>"
 
 
+def _too_big(raw: bytes, rel: str) -> Diagnostic:
+    """The problem of a content file over the size limit."""
+    return Diagnostic(f"file is {len(raw) // 1048576} MB: expected at most "
+                      f"{MAX_POST_BYTES // 1048576} MB", rel, 1)
+
+
 def read_post(path: Path, rel: str, config: SiteConfig) -> tuple[Post | None, list[Diagnostic]]:
     """Read one post file; return the Post (None if it has errors) and all its diagnostics."""
     try:
         raw = path.read_bytes()
         if len(raw) > MAX_POST_BYTES:
-            return None, [Diagnostic(f"file is {len(raw) // 1048576} MB: expected a post of "
-                                     f"at most {MAX_POST_BYTES // 1048576} MB", rel, 1)]
+            return None, [_too_big(raw, rel)]
         doc = split(decode(raw))
     except FrontMatterError as err:
         return None, [err.diagnostic(rel)]
@@ -461,7 +466,10 @@ def read_comments(
 ) -> tuple[tuple[Comment, ...], list[Diagnostic]]:
     """Read one comments file: a YAML list of {author, date, url?, body}."""
     try:
-        data, lines = parse_yaml(decode(path.read_bytes()))
+        raw = path.read_bytes()
+        if len(raw) > MAX_POST_BYTES:
+            return (), [_too_big(raw, rel)]
+        data, lines = parse_yaml(decode(raw))
     except FrontMatterError as err:
         return (), [err.diagnostic(rel)]
     doc = Document({}, lines, "", 0)
