@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import feed, urls
+from . import feed, jsonfeed, urls
 from .config import SiteConfig
 from .content import load_content
 from .errors import Diagnostic, OutputError
@@ -236,6 +236,10 @@ def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False,
             if progress is not None:
                 progress("rendering", done, total)
         stage.write(urls.FEED, feed.rss(site, now).encode("utf-8"))
+        # Film-aware feeds: one RSS feed per tag, and the JSON Feed.
+        for tag in site.tags:
+            stage.write(urls.tag_feed_url(tag.slug), feed.tag_rss(site, tag, now).encode("utf-8"))
+        stage.write(urls.JSON_FEED, jsonfeed.json_feed(site).encode("utf-8"))
         stage.write(urls.SITEMAP, feed.sitemap(site).encode("utf-8"))
         stage.write(urls.ROBOTS, feed.robots(site).encode("utf-8"))
         redirects = redirects_file(site)
