@@ -104,11 +104,12 @@ def post_json_ld(post: Post, config: SiteConfig) -> dict[str, Any]:
         "datePublished": post.date.isoformat(),
         "inLanguage": config.language,
         "commentCount": len(post.comments),
-        "wordCount": post.word_count,
         "author": {"@type": "Person", "name": config.author or config.title,
                    "url": config.base_url},
         "publisher": {"@type": "Organization", "name": config.title, "url": config.base_url},
     }
+    if not post.films:
+        data["wordCount"] = post.word_count  # an Article property: a Review has none
     if post.description:
         data["description"] = post.description
     if post.updated:
