@@ -10,7 +10,6 @@ from urllib.parse import unquote, urlsplit
 import feedparser
 import lxml.html
 import pytest
-
 from conftest import REPO, Result, Site, post_text
 
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -297,3 +296,21 @@ def test_empty_or_tiny_site_builds(site: Site, cli: Callable[..., Result], posts
     assert cli("build", "--site", site.root).code == 0
     feed = feedparser.parse((site.out / "feed.xml").read_bytes())
     assert not feed.bozo and len(feed.entries) == posts
+
+
+def test_aliases_become_redirects(site: Site, cli: Callable[..., Result]) -> None:
+    site.write("reelnotes.toml", 'base_url = "https://example.org/blog/"\n')
+    site.post("p", post_text("Moved", aliases="[/2013/04/09/moved/, /old/feed.php]"))
+    assert cli("build", "--site", site.root).code == 0
+    page = site.html("2013/04/09/moved/index.html")
+    refresh = page.xpath("//meta[@http-equiv='refresh']/@content")[0]
+    assert refresh == "0; url=/blog/posts/moved/"
+    assert page.xpath("//link[@rel='canonical']/@href") == [
+        "https://example.org/blog/posts/moved/"]
+    assert (site.out / "old/feed.php").is_file()
+    assert (site.out / "_redirects").read_text().splitlines() == [
+        "/blog/2013/04/09/moved/ /blog/posts/moved/ 301",
+        "/blog/old/feed.php /blog/posts/moved/ 301",
+    ]
+    locs = (site.out / "sitemap.xml").read_text()
+    assert "2013/04/09" not in locs

@@ -6,7 +6,6 @@ import re
 from collections.abc import Callable
 
 import pytest
-
 from conftest import Result, Site, post_text
 
 CASES = {
@@ -141,3 +140,18 @@ def test_missing_site_folder(cli: Callable[..., Result], tmp_path: Site) -> None
     result = cli("build", "--site", str(tmp_path) + "/nowhere")
     assert result.code == 1
     assert result.err.startswith("site folder not found")
+
+
+def test_alias_claimed_twice(built_site: Site, cli: Callable[..., Result]) -> None:
+    before = built_site.snapshot()
+    built_site.post("old", post_text("Old", "2012-01-01", aliases="[/2012/01/01/old/]"))
+    built_site.post("older", post_text("Older", "2011-01-01", aliases="[/2012/01/01/old/, /tags/]"))
+    result = cli("build", "--site", built_site.root)
+    assert result.code == 1
+    assert result.err.splitlines()[:2] == [
+        'content/posts/older.md: aliases: "/2012/01/01/old/" is already used by the post '
+        "content/posts/old.md (remove it from aliases)",
+        'content/posts/older.md: aliases: "/tags/" is already used by a page of the site '
+        "(remove it from aliases)",
+    ]
+    assert built_site.snapshot() == before

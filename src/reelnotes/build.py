@@ -14,7 +14,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from . import feed, jsonfeed, urls
@@ -58,7 +58,8 @@ class BuildReport:
 
     def summary(self) -> str:
         """One line for the terminal."""
-        return (f"Built {_count(self.posts, 'post')}, {_count(self.tags, 'tag')}: {self.pages} files "
+        return (f"Built {_count(self.posts, 'post')}, {_count(self.tags, 'tag')}: "
+                f"{self.pages} files "
                 f"({self.written} written, {self.unchanged} unchanged) "
                 f"in {self.seconds:.2f} s → {self.out}")
 
@@ -67,8 +68,8 @@ def clock() -> datetime:
     """Now, or SOURCE_DATE_EPOCH when set, for reproducible builds."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), timezone.utc)
-    return datetime.now(timezone.utc)
+        return datetime.fromtimestamp(int(epoch), UTC)
+    return datetime.now(UTC)
 
 
 def default_out(config: SiteConfig) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -17,14 +18,16 @@ from .frontmatter import Document, FrontMatterError, decode, parse_yaml, split
 from .markdown import RenderedBody, plain_text, render_comment, render_inline, render_post
 
 POST_KEYS = frozenset(
-    "title date updated film films tags epigraph slug summary draft rating watched rewatch "
-    "spoilers aliases".split()
+    [
+        "title", "date", "updated", "film", "films", "tags", "epigraph", "slug", "summary",
+        "draft", "rating", "watched", "rewatch", "spoilers", "aliases",
+    ]
 )
 FILM_KEYS = frozenset(
-    "title year director original_title country runtime poster ids".split()
+    ["title", "year", "director", "original_title", "country", "runtime", "poster", "ids"]
 )
-ID_KEYS = frozenset("imdb tmdb wikidata letterboxd".split())
-COMMENT_KEYS = frozenset("author date url body".split())
+ID_KEYS = frozenset(["imdb", "tmdb", "wikidata", "letterboxd"])
+COMMENT_KEYS = frozenset(["author", "date", "url", "body"])
 MAX_POST_BYTES = 10 * 1024 * 1024
 
 
@@ -106,7 +109,7 @@ class Post:
     """Left out of the site unless building with drafts."""
     rating: float | None = None
     """0 to 5 in halves."""
-    watched: date | None = None
+    watched: dt.date | None = None
     """When the author watched the film."""
     rewatch: bool = False
     """True if this was not the first viewing."""
@@ -155,7 +158,9 @@ class _Checker:
     def fail(self, key: tuple[str | int, ...], message: str, hint: str | None = None) -> None:
         self.problems.append(Diagnostic(message, self.path, self.doc.line(*key), hint))
 
-    def unknown_keys(self, data: dict[str, Any], known: frozenset[str], where: tuple[str, ...]) -> None:
+    def unknown_keys(
+        self, data: dict[str, Any], known: frozenset[str], where: tuple[str, ...]
+    ) -> None:
         for key in data:
             if key not in known:
                 label = ".".join(where + (key,))
@@ -302,7 +307,9 @@ def _films(chk: _Checker, data: dict[str, Any]) -> tuple[Film, ...]:
     return tuple(films)
 
 
-def _film_ids(chk: _Checker, item: dict[str, Any], where: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+def _film_ids(
+    chk: _Checker, item: dict[str, Any], where: tuple[str, ...]
+) -> tuple[tuple[str, str], ...]:
     raw = item.get("ids")
     if raw is None:
         return ()
@@ -474,7 +481,9 @@ def read_post(path: Path, rel: str, config: SiteConfig) -> tuple[Post | None, li
     ), diagnostics
 
 
-def read_comments(path: Path, rel: str, tz: ZoneInfo) -> tuple[tuple[Comment, ...], list[Diagnostic]]:
+def read_comments(
+    path: Path, rel: str, tz: ZoneInfo
+) -> tuple[tuple[Comment, ...], list[Diagnostic]]:
     """Read one comments file: a YAML list of {author, date, url?, body}."""
     try:
         data, lines = parse_yaml(decode(path.read_bytes()))

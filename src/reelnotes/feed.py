@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from xml.sax.saxutils import escape, quoteattr
 
@@ -23,7 +23,7 @@ def xml_text(value: str) -> str:
 
 def rfc822(moment: datetime) -> str:
     """An RFC 822 date for RSS, independent of the locale."""
-    return format_datetime(moment.astimezone(timezone.utc), usegmt=True)
+    return format_datetime(moment.astimezone(UTC), usegmt=True)
 
 
 def rss(site: Site, now: datetime) -> str:

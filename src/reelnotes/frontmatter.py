@@ -9,10 +9,10 @@ import yaml
 
 from .errors import Diagnostic
 
-_Base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_Base):  # type: ignore[misc,valid-type]
+class _Loader(_Base):  # type: ignore[misc]
     """The C safe loader when present, with dates left as text so we can check them ourselves."""
 
 

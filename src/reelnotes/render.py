@@ -19,8 +19,10 @@ from .site import Page, Site
 from .structured import head_meta
 from .theme import theme_templates
 
-MONTHS = ("January February March April May June July August September October November "
-          "December").split()
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
 
 
 def human_date(value: date | datetime) -> str:
@@ -150,7 +152,7 @@ class Renderer:
 
     def check_templates(self) -> list[Diagnostic]:
         """Compile every template the site would use; return the problems found."""
-        problems = []
+        problems: list[Diagnostic] = []
         for name in sorted(set(self.env.list_templates(extensions=["html", "xml"]))):
             try:
                 self.env.get_template(name)

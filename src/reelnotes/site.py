@@ -12,6 +12,7 @@ from typing import Any
 from . import urls
 from .config import SiteConfig
 from .content import Film, Post
+from .errors import ContentError, Diagnostic
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,11 +260,23 @@ def build_site(config: SiteConfig, posts: list[Post], *, drafts: bool = False,
                       {"years": archive_groups(shown)}, f"Every post on {config.title}, by month."))
     pages += film_pages(config, shown, films)
     pages.append(Page(urls.NOT_FOUND, "404.html", "Page not found", "404", {}))
-    taken = {p.url for p in pages}
-    for post in shown:
-        for alias in post.aliases:
-            if alias not in taken:
-                taken.add(alias)
-                pages.append(Page(alias, "redirect.html", post.title, "redirect",
-                                  {"target": post}))
+    pages += redirect_pages(shown, {p.url for p in pages})
     return Site(config, shown, tags, films, tuple(pages))
+
+
+def redirect_pages(posts: tuple[Post, ...], taken: set[str]) -> list[Page]:
+    """A redirect page at each post's old addresses; an address claimed twice is an error."""
+    owners: dict[str, Post] = {}
+    problems = []
+    for post in sorted(posts, key=lambda p: p.src_path):
+        for alias in post.aliases:
+            other = owners.get(alias)
+            if alias in taken or other is not None:
+                what = f"the post {other.src_path}" if other else "a page of the site"
+                problems.append(Diagnostic(f'aliases: "/{alias}" is already used by {what}',
+                                           post.src_path, None, "remove it from aliases"))
+            owners[alias] = post
+    if problems:
+        raise ContentError(problems)
+    return [Page(alias, "redirect.html", post.title, "redirect", {"target": post})
+            for alias, post in sorted(owners.items())]
