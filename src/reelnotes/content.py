@@ -394,6 +394,7 @@ def _aliases(chk: _Checker, data: dict[str, Any]) -> tuple[str, ...]:
 SPOILERS_MARKER = "<!--spoilers-->"
 WORDS_PER_MINUTE = 230
 _SPOILER_LINE = re.compile(r"^<!--spoilers-->[ \t]*\n?", re.MULTILINE)
+_FOOTNOTE_DEF = re.compile(r"^\[\^[^\]\n]+\]:.*(?:\n(?:[ \t]+\S.*|[ \t]*$))*", re.MULTILINE)
 _FOOTNOTES = '<hr class="footnotes-sep"'
 _CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
@@ -419,7 +420,10 @@ def _hide_spoilers(body: RenderedBody, text: str, page_url: str) -> tuple[Render
     """Put the body after a <!--spoilers--> line in <details>; summarise only what precedes it."""
     if not _SPOILER_LINE.search(body.html):
         return body, body.html
-    safe = render_post(text.split(SPOILERS_MARKER, 1)[0], page_url)
+    before, after = text.split(SPOILERS_MARKER, 1)
+    # Footnotes referenced before the marker may be defined after it.
+    notes = "\n".join(m.group(0) for m in _FOOTNOTE_DEF.finditer(after))
+    safe = render_post(before + "\n\n" + notes, page_url)
     hidden = RenderedBody(_details(body.html), _details(body.feed_html), safe.summary_html)
     return hidden, safe.html
 
