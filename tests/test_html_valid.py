@@ -14,7 +14,8 @@ from conftest import REPO, Result, Site
 from film_site import make_film_site
 
 VNU = REPO / ".tools/node_modules/vnu-jar/build/dist/vnu.jar"
-CORPUS = REPO.parent.parent / "shared/bench/make_corpus.py"
+# shared/ sits beside the repository (in CI and in a developer's /work).
+CORPUS = REPO.parent / "shared/bench/make_corpus.py"
 
 
 def corpus(dest: Path, posts: int) -> Path:
@@ -23,6 +24,7 @@ def corpus(dest: Path, posts: int) -> Path:
     The generator repeats a few titles, and two posts may not share a slug.
     """
     script = CORPUS if CORPUS.is_file() else Path("/work/shared/bench/make_corpus.py")
+    assert script.is_file(), f"the corpus generator is missing: {CORPUS}"
     subprocess.run([sys.executable, str(script), str(posts), str(dest)], check=True,
                    capture_output=True)
     for path in sorted((dest / "content/posts").glob("*.md")):
