@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import struct
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import feedparser
@@ -13,6 +15,7 @@ from conftest import Result, Site
 from film_site import XSS, make_film_site
 
 from reelnotes.content import count_words
+from reelnotes.images import image_size
 
 REVIEW = "posts/leaving-home-twice/index.html"
 
@@ -288,3 +291,18 @@ def test_reading_time_counts_cjk_text() -> None:
     assert count_words("one two three") == 3
     assert count_words("慢慢看电影") == 3
     assert count_words("see 東京物語 twice") == 4
+
+
+@pytest.mark.parametrize("name, data, size", [
+    ("p.gif", b"GIF89a" + struct.pack("<HH", 27, 40) + b"\x00" * 8, (27, 40)),
+    ("p.jpg", b"\xff\xd8\xff\xe0\x00\x04\x00\x00\xff\xc0\x00\x11\x08"
+     + struct.pack(">HH", 300, 200) + b"\x00" * 20, (200, 300)),
+    ("p.webp", b"RIFF\x00\x00\x00\x00WEBPVP8X" + b"\x00" * 8
+     + (499).to_bytes(3, "little") + (749).to_bytes(3, "little"), (500, 750)),
+    ("p.svg", b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 20 30"></svg>', (20, 30)),
+    ("p.txt", b"not an image", None),
+])
+def test_poster_sizes_come_from_the_file(tmp_path: Path, name: str, data: bytes,
+                                         size: tuple[int, int] | None) -> None:
+    (tmp_path / name).write_bytes(data)
+    assert image_size(tmp_path / name) == size
