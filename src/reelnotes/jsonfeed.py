@@ -29,9 +29,10 @@ def _film_fields(post: Post) -> dict[str, Any] | None:
         if film.ids:
             data["ids"] = dict(film.ids)
         films.append(data)
-    ext: dict[str, Any] = {"films": films, "rewatch": post.rewatch, "spoilers": post.spoilers}
-    if films:
-        ext.update({k: films[0][k] for k in ("title", "year", "director") if k in films[0]})
+    # The first film's title, year and director at the top, for readers that want one film.
+    ext: dict[str, Any] = {k: films[0][k] for k in ("title", "year", "director")
+                           if films and k in films[0]}
+    ext.update(films=films, rewatch=post.rewatch, spoilers=post.spoilers)
     if post.rating is not None:
         ext["rating"] = post.rating
         ext["rating_scale"] = 5
