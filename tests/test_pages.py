@@ -306,3 +306,16 @@ def test_poster_sizes_come_from_the_file(tmp_path: Path, name: str, data: bytes,
                                          size: tuple[int, int] | None) -> None:
     (tmp_path / name).write_bytes(data)
     assert image_size(tmp_path / name) == size
+
+
+def test_two_directors(site: Site, cli: Callable[..., Result]) -> None:
+    site.post("r", "---\ntitle: Rosetta\ndate: 2013-01-01\nfilm:\n  title: Rosetta\n  year: 1999\n"
+              "  director: Jean-Pierre Dardenne, Luc Dardenne\n---\nText.\n")
+    assert cli("build", "--site", site.root).code == 0
+    by_director = site.html("films/by-director/index.html")
+    assert [h.text for h in by_director.xpath("//main//h2")] == [
+        "Jean-Pierre Dardenne", "Luc Dardenne"]
+    data = json_ld(site.html("posts/rosetta/index.html"))
+    check_schema(data)
+    assert [p["name"] for p in data["itemReviewed"]["director"]] == [
+        "Jean-Pierre Dardenne", "Luc Dardenne"]
