@@ -16,7 +16,8 @@ from pathlib import Path
 from conftest import Result, Site, post_text
 
 POSTS = 80
-KILLS = 8
+KILLS = 6
+AIMED_KILLS = 4
 
 
 def snapshot(out: Path) -> dict[str, str]:
@@ -45,6 +46,26 @@ def start_build(site: Site) -> subprocess.Popen[bytes]:
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
+def signature(out: Path) -> tuple[int, ...]:
+    """Inodes and mtimes that any update of build/, atomic or in place, must change."""
+    values: list[int] = []
+    for path in (out, out / "index.html", out / "posts", out / "feed.xml"):
+        try:
+            st = path.stat()
+        except OSError:
+            values += [0, 0]
+        else:
+            values += [st.st_ino, st.st_mtime_ns]
+    return tuple(values)
+
+
+def kill_when_output_changes(child: subprocess.Popen[bytes], out: Path) -> None:
+    """Wait, polling hard, for the first sign of build/ changing; return to kill at once."""
+    before = signature(out)
+    while child.poll() is None and signature(out) == before:
+        pass
+
+
 def test_sigkill_leaves_old_or_new_site(site: Site, cli: Callable[..., Result],
                                         tmp_path: Path) -> None:
     expected: dict[str, dict[str, str]] = {}
@@ -63,15 +84,20 @@ def test_sigkill_leaves_old_or_new_site(site: Site, cli: Callable[..., Result],
     current = "A"
     assert snapshot(site.out) == expected[current]
 
-    # Stratified: one kill in each slice of the build's duration, at a random point within it.
+    # Stratified: one kill in each slice of the build's duration, at a random point within it;
+    # then kills aimed at the moment build/ starts to change, where a non-atomic update shows.
     rng = random.Random(6)
-    delays = [(k + rng.random()) / KILLS * full * 1.2 for k in range(KILLS)]
+    delays: list[float | None] = [(k + rng.random()) / KILLS * full * 1.2 for k in range(KILLS)]
+    delays += [None] * AIMED_KILLS
     outcomes = []
     for delay in delays:
         target = "B" if current == "A" else "A"
         write_version(site, target)
         child = start_build(site)
-        time.sleep(delay)
+        if delay is None:
+            kill_when_output_changes(child, site.out)
+        else:
+            time.sleep(delay)
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=60)
         now = snapshot(site.out)

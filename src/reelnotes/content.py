@@ -481,7 +481,7 @@ def read_post(path: Path, rel: str, config: SiteConfig) -> tuple[Post | None, li
         spoilers=chk.flag(data, "spoilers"),
         aliases=_aliases(chk, data),
     )
-    diagnostics = chk.warnings + chk.problems
+    diagnostics = sorted(chk.warnings + chk.problems, key=lambda d: d.line or 0)
     if chk.problems or title is None or when is None:
         return None, diagnostics
     slug = slug or urls.slugify(title, fallback_seed=rel)
