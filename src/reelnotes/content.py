@@ -15,7 +15,7 @@ from . import urls
 from .config import SiteConfig
 from .errors import ContentError, Diagnostic, did_you_mean
 from .frontmatter import Document, FrontMatterError, decode, parse_yaml, split
-from .markdown import plain_text, render_comment, render_inline, render_post
+from .markdown import RenderedBody, plain_text, render_comment, render_inline, render_post
 
 POST_KEYS = frozenset(
     [
@@ -121,7 +121,9 @@ class Post:
     comments: tuple[Comment, ...] = ()
     """Readers' comments, oldest first."""
     word_count: int = 0
-    """Words in the body, for the reading time."""
+    """Words in the body, for the reading time (each CJK character counts as half a word)."""
+    spoiler_free_html: str = ""
+    """The body before <!--spoilers--> (the whole body when there is no marker)."""
 
     @property
     def url(self) -> str:
@@ -137,6 +139,11 @@ class Post:
     def description(self) -> str:
         """The summary as plain text, for meta descriptions."""
         return plain_text(self.summary_html)
+
+    @property
+    def reading_minutes(self) -> int:
+        """Minutes to read the body at 230 words a minute, at least 1."""
+        return max(1, round(self.word_count / WORDS_PER_MINUTE))
 
 
 class _Checker:
@@ -407,6 +414,43 @@ def _too_big(raw: bytes, rel: str) -> Diagnostic:
                       f"{MAX_POST_BYTES // 1048576} MB", rel, 1)
 
 
+SPOILERS_MARKER = "<!--spoilers-->"
+WORDS_PER_MINUTE = 230
+_SPOILER_LINE = re.compile(r"^<!--spoilers-->[ \t]*\n?", re.MULTILINE)
+_FOOTNOTE_DEF = re.compile(r"^\[\^[^\]\n]+\]:.*(?:\n(?:[ \t]+\S.*|[ \t]*$))*", re.MULTILINE)
+_FOOTNOTES = '<hr class="footnotes-sep"'
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def count_words(text: str) -> int:
+    """Words for the reading time: spaced words, plus half a word per CJK character."""
+    cjk = len(_CJK.findall(text))
+    return len(_CJK.sub(" ", text).split()) + (cjk + 1) // 2
+
+
+def _details(html: str) -> str:
+    """Wrap the spoiler part of a body in <details>, keeping footnotes outside it."""
+    before, after = _SPOILER_LINE.split(html, maxsplit=1)
+    notes = ""
+    if _FOOTNOTES in after:
+        after, notes = after.split(_FOOTNOTES, 1)
+        notes = _FOOTNOTES + notes
+    return (f'{before}<details class="spoilers">\n<summary>Spoilers: the rest of this review '
+            f"reveals the plot</summary>\n{after}</details>\n{notes}")
+
+
+def _hide_spoilers(body: RenderedBody, text: str, page_url: str) -> tuple[RenderedBody, str]:
+    """Put the body after a <!--spoilers--> line in <details>; summarise only what precedes it."""
+    if not _SPOILER_LINE.search(body.html):
+        return body, body.html
+    before, after = text.split(SPOILERS_MARKER, 1)
+    # Footnotes referenced before the marker may be defined after it.
+    notes = "\n".join(m.group(0) for m in _FOOTNOTE_DEF.finditer(after))
+    safe = render_post(before + "\n\n" + notes, page_url)
+    hidden = RenderedBody(_details(body.html), _details(body.feed_html), safe.summary_html)
+    return hidden, safe.html
+
+
 def read_post(path: Path, rel: str, config: SiteConfig) -> tuple[Post | None, list[Diagnostic]]:
     """Read one post file; return the Post (None if it has errors) and all its diagnostics."""
     try:
@@ -448,6 +492,7 @@ def read_post(path: Path, rel: str, config: SiteConfig) -> tuple[Post | None, li
     slug = slug or urls.slugify(title, fallback_seed=rel)
     page_url = config.base_url + urls.post_url(slug)
     body = render_post(doc.body, page_url)
+    body, spoiler_free = _hide_spoilers(body, doc.body, page_url)
     return Post(
         src_path=rel,
         slug=slug,
@@ -456,7 +501,8 @@ def read_post(path: Path, rel: str, config: SiteConfig) -> tuple[Post | None, li
         body_html=body.html,
         feed_html=body.feed_html,
         summary_html=_summary_html(summary) if summary else body.summary_html,
-        word_count=len(plain_text(body.html).split()),
+        spoiler_free_html=spoiler_free,
+        word_count=count_words(plain_text(body.html)),
         **fields,
     ), diagnostics
 

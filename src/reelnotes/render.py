@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup
@@ -14,7 +15,9 @@ from markupsafe import Markup
 from . import urls
 from .config import SiteConfig
 from .errors import Diagnostic, TemplateError
+from .images import poster
 from .site import Page, Site
+from .structured import head_meta
 from .theme import theme_templates
 
 MONTHS = (
@@ -40,6 +43,22 @@ def json_ld(data: Any) -> Markup:
                       ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(raw, safe)
     return Markup(text)
+
+
+def rating_text(rating: float) -> str:
+    """"4.5 out of 5", "4 out of 5": the rating in words for screen readers."""
+    return f"{rating:g} out of 5"
+
+
+def stars(rating: float) -> list[str]:
+    """Five star states, "full", "half" or "empty", for drawing a rating."""
+    return ["full" if rating >= n else "half" if rating >= n - 0.5 else "empty"
+            for n in range(1, 6)]
+
+
+def mailto(address: str, subject: str) -> str:
+    """A mailto: link with the subject filled in."""
+    return f"mailto:{quote(address, safe='@')}?subject={quote(subject, safe='')}"
 
 
 def template_dirs(config: SiteConfig) -> list[Path]:
@@ -89,9 +108,12 @@ def make_environment(config: SiteConfig, cache_dir: Path | None = None,
         abs_url=lambda u: config.base_url + u,
         urls=urls,
         live_reload=live_reload,
+        head=lambda page: head_meta(page, config),
+        poster=lambda film: poster(film, config),
     )
     env.filters.update(human_date=human_date, iso_date=iso_date, json_ld=json_ld,
-                       month_name=lambda m: MONTHS[m - 1])
+                       month_name=lambda m: MONTHS[m - 1], rating_text=rating_text,
+                       stars=stars, mailto=mailto)
     return env
 
 
