@@ -165,3 +165,16 @@ def test_comment_with_javascript_url_is_refused(tmp_path: Site, cli: Callable[..
     result = cli("build", "--site", site.root)
     assert result.code == 1
     assert result.err.startswith("content/comments/p.yml:3: url: expected an http(s) address")
+
+
+def test_json_feed_carries_text_not_markup(hostile: Site) -> None:
+    raw = (hostile.out / "feed.json").read_text(encoding="utf-8")
+    assert not BIDI.search(raw)
+    item = json.loads(raw)["items"][0]
+    assert item["title"] == BIDI.sub("", TITLE)
+    assert item["tags"] == ["<b onmouseover=alert(1)>bold</b>", "]]>", "tag"]
+    # JSON Feed's summary is plain text by definition: the markup stays visible as text.
+    assert item["summary"].startswith("<img src=x onerror=alert(1)> [go](javascript:")
+    fragment = lxml.html.fragment_fromstring(item["content_html"], create_parent="div")
+    assert _bad_attributes(fragment) == []
+    assert [el.tag for el in fragment.iter("img", "script", "svg")] == []
