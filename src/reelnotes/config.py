@@ -85,7 +85,11 @@ def _key_line(text: str, key: str) -> int | None:
 
 
 def _check_base_url(value: str, path: str, line: int | None, problems: list[Diagnostic]) -> str:
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+    except ValueError:
+        parts = urlsplit("")
     if parts.scheme not in ("http", "https") or not parts.netloc:
         problems.append(
             Diagnostic(
