@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -71,7 +71,16 @@ def template_dirs(config: SiteConfig) -> list[Path]:
 
 
 class _Loader(jinja2.FileSystemLoader):
-    """A file loader that reports a template that is not UTF-8 with its file and line."""
+    """A file loader that names the file of every template problem (not UTF-8, bad syntax)."""
+
+    def load(self, environment: jinja2.Environment, name: str,
+             globals: MutableMapping[str, Any] | None = None) -> jinja2.Template:
+        try:
+            return super().load(environment, name, globals)
+        except jinja2.TemplateSyntaxError as err:
+            if err.filename is None:  # Jinja's lexer leaves some errors without a file
+                err.name, err.filename = name, self.get_source(environment, name)[1]
+            raise
 
     def get_source(self, environment: jinja2.Environment,
                    template: str) -> tuple[str, str, Callable[[], bool]]:
