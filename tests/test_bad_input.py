@@ -158,6 +158,8 @@ CATALOGUE: dict[str, tuple[dict[str, str | bytes], str]] = {
                               r"brackets"),
     "base_url with a query": ({"reelnotes.toml": 'base_url = "https://x.org/?p=1"\n'},
                               r"^reelnotes\.toml:1: base_url: expected no query or fragment"),
+    "base_url with a broken host": ({"reelnotes.toml": 'base_url = "http://[::1/"\n'},
+                                    r"^reelnotes\.toml:1: base_url: expected an absolute http"),
     "unknown timezone": ({"reelnotes.toml": 'timezone = "Mars/Base"\n'},
                          r'^reelnotes\.toml:1: timezone: expected an IANA time zone'),
     "posts_per_page 0": ({"reelnotes.toml": "posts_per_page = 0\n"},
@@ -166,6 +168,9 @@ CATALOGUE: dict[str, tuple[dict[str, str | bytes], str]] = {
     "template block not closed": ({TPL: "a\nb\n{% for t in tags %}\nc\n"},
                                   r"^templates/tags\.html:4: template syntax error: Unexpected end "
                                   r"of template"),
+    "template comment not closed": ({TPL: "<p>\n{# note {{ x }}\n"},
+                                    r"^templates/tags\.html:2: template syntax error: Missing end "
+                                    r"of comment tag"),
     "template unknown attribute": ({"templates/post.html": "<p>\n{{ post.no_such }}\n"},
                                    r"^templates/post\.html:2: undefined variable: .* has no "
                                    r"attribute 'no_such'"),

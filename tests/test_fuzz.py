@@ -22,7 +22,7 @@ from reelnotes.content import POST_KEYS
 
 CONFIG = 'title = "Fuzz"\nbase_url = "https://example.org/"\n'
 PROBLEM = re.compile(r"^content/(posts|comments)/[\w.-]+:\d+: \S")
-FUZZ = settings(max_examples=120, deadline=None,
+FUZZ = settings(max_examples=100, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
@@ -183,3 +183,54 @@ def test_titles_never_share_a_page(titles: list[str]) -> None:
                         .xpath("//div[@class='post-body']/p")[0].text
                         for page in (root / "build/posts").glob("*/index.html"))
         assert bodies == sorted(f"Text {i}." for i in range(len(titles)))
+
+
+_toml = st.one_of(
+    st.binary(max_size=120),
+    st.lists(st.tuples(st.sampled_from(["title", "base_url", "timezone", "language",
+                                        "posts_per_page", "author", "extra", "x"]),
+                       st.sampled_from(['"T"', '"https://example.org/blog/"', "5", "0", "-1",
+                                        "true", '"Europe/Paris"', '"../../etc"', "[1, 2]",
+                                        "{a = 1}", '"http://[::1"', '"en"', "1979-05-27",
+                                        '"https://x.org/\\u0000"', '""', "inf"])),
+             max_size=5).map(lambda kv: "".join(f"{k} = {v}\n" for k, v in kv).encode()),
+)
+
+
+@settings(FUZZ, max_examples=50)
+@given(raw=_toml)
+@example(raw=b'base_url = "http://[::1"\n')
+def test_any_bytes_as_the_config_build_or_report(raw: bytes) -> None:
+    with scratch_site() as root:
+        (root / "reelnotes.toml").write_bytes(raw)
+        (root / "content/posts/p.md").write_text("---\ntitle: P\ndate: 2013-04-09\n---\nHi.\n")
+        code, lines = build(root)
+        if code != 0:
+            assert code == 1, lines
+            problems = [line for line in lines[:-1] if ": warning: " not in line]
+            assert problems and all(line.startswith("reelnotes.toml") for line in problems), lines
+            return
+        assert (root / "build/posts/p/index.html").is_file()
+
+
+_jinja = st.lists(st.one_of(
+    st.sampled_from(["{{", "}}", "{%", "%}", "{#", "#}", " if ", " for x in ", " endfor ",
+                     " endif ", " block main ", " endblock ", "extends ", '"base.html"',
+                     " page.title ", " site ", " | ", "upper", "safe", " posts ", "(", ")",
+                     "[", "]", "'", "\n", "0", ".", "nope", "-"]),
+    st.characters()), max_size=30).map("".join)
+
+
+@settings(FUZZ, max_examples=30)
+@given(text=_jinja)
+@example(text="{{ 1 / 0 }}")
+@example(text="{{ page.title[5:2:0] }}")
+def test_any_text_as_a_template_build_or_report(text: str) -> None:
+    with scratch_site() as root:
+        (root / "templates").mkdir()
+        (root / "templates/tags.html").write_text(text, encoding="utf-8")
+        (root / "content/posts/p.md").write_text("---\ntitle: P\ndate: 2013-04-09\n---\nHi.\n")
+        code, lines = build(root)
+        if code != 0:
+            assert code == 1, lines
+            assert len(lines) == 2 and re.match(r"templates/tags\.html:\d+: ", lines[0]), lines
