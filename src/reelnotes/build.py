@@ -184,13 +184,25 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def _clean_stale(out: Path) -> None:
-    """Remove staging folders left by builds that were killed."""
+    """Remove staging folders left by builds that were killed (not those of running builds)."""
     if not out.parent.is_dir():
         return
-    for stale in out.parent.glob(f".{out.name}.tmp-*"):
-        shutil.rmtree(stale, ignore_errors=True)
-    for stale in out.parent.glob(f".{out.name}.old-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+    for stale in [*out.parent.glob(f".{out.name}.tmp-*"), *out.parent.glob(f".{out.name}.old-*")]:
+        if not _running(stale.name.rsplit("-", 1)[-1]):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _running(pid: str) -> bool:
+    """True if `pid` is another process that is still alive."""
+    if not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # alive, but another user's
+        return True
+    return True
 
 
 def static_files(config: SiteConfig) -> Iterator[tuple[str, Path]]:
