@@ -114,3 +114,26 @@ def test_sigkill_leaves_old_or_new_site(site: Site, cli: Callable[..., Result],
     leftovers = [p.name for p in site.root.iterdir() if p.name.startswith(".build.")]
     assert leftovers == []
     assert os.listdir(site.out)
+
+
+def test_a_build_never_deletes_another_running_builds_files(site: Site, cli: Callable[..., Result],
+                                                            tmp_path: Path) -> None:
+    """A second terminal's build must leave the first one's staging folder alone."""
+    write_version(site, "A")
+    result = cli("build", "--site", site.root, "--out", tmp_path / "expected", "--quiet")
+    assert result.code == 0, result.err
+    first = start_build(site)
+    staging = site.root / f".build.tmp-{first.pid}"
+    while first.poll() is None and not staging.exists():
+        time.sleep(0.0002)
+    first.send_signal(signal.SIGSTOP)  # caught while writing its staging folder
+    try:
+        assert staging.exists(), "the first build finished before it could be paused"
+        second = start_build(site)
+        assert second.communicate(timeout=60)[1] == b"" and second.returncode == 0
+    finally:
+        first.send_signal(signal.SIGCONT)
+    errors = first.communicate(timeout=60)[1].decode()
+    assert first.returncode == 0, errors
+    assert snapshot(site.out) == snapshot(tmp_path / "expected")
+    assert [p.name for p in site.root.iterdir() if p.name.startswith(".build.")] == []
