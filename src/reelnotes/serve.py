@@ -173,6 +173,8 @@ class DevServer:
         self.base_url = f"http://{shown}:{port}{config.base_path}"
         for warning in warnings:
             self.log(str(warning))
+        if self.options.watch:  # before the first build, so no save during it is lost
+            self._start_watching()
         if not self.options.watch:
             try:
                 self.log(self._build(set()).summary())
@@ -183,7 +185,6 @@ class DevServer:
             self._http.fallback = fallback_page(self._last_errors)
         self._spawn(self._serve_http)
         if self.options.watch:
-            self._start_watching()
             self._spawn(self._rebuild_loop)
 
     def _bind(self, base_path: str) -> PreviewServer:
@@ -292,7 +293,8 @@ class DevServer:
             self._observer.stop()
             self._observer.join(timeout=5)
         if self._http is not None:
-            self._http.shutdown()
+            if self._threads:  # shutdown() waits for serve_forever, so only if it runs
+                self._http.shutdown()
             self._http.server_close()
         for thread in self._threads:
             thread.join(timeout=5)
