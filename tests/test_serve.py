@@ -285,10 +285,13 @@ def test_failed_rebuild_keeps_last_site_and_streams_the_error(dev: DevServer,
         blog.post("one", "---\ntitle: First review\ndate: April 9\n---\nBroken.\n")
 
     events = read_events(dev, 2, break_it)
-    assert events[0] == {"epoch": 1, "full": 1, "errors": []}
+    assert events[0] == {"server": dev.state.token, "epoch": 1, "full": 1, "errors": []}
     assert events[1]["epoch"] == 1
     assert events[1]["errors"][0].startswith("content/posts/one.md:3: date: expected YYYY-MM-DD")
     assert "Original words." in page_text(dev, "/posts/first-review/")
+    builds = dev.builds
+    blog.post("one", "---\ntitle: First review\ndate: April 9\n---\nStill broken.\n")
+    eventually(lambda: dev.builds == builds + 1)  # the same mistake again: not re-reported
     assert sum("content/posts/one.md:3" in line for line in dev.lines) == 1  # type: ignore
     blog.post("one", post_text("First review", "2013-04-09", body="Fixed."))
     eventually(lambda: "Fixed." in page_text(dev, "/posts/first-review/"))
@@ -297,7 +300,7 @@ def test_failed_rebuild_keeps_last_site_and_streams_the_error(dev: DevServer,
 
 def test_css_only_change_is_a_stylesheet_swap(dev: DevServer, blog: Site) -> None:
     events = read_events(dev, 2, lambda: blog.write("static/css/style.css", "body{color:red}"))
-    assert events[1] == {"epoch": 2, "full": 1, "errors": []}
+    assert events[1] == {"server": dev.state.token, "epoch": 2, "full": 1, "errors": []}
     assert request(dev, "/css/style.css")[2] == b"body{color:red}"
     blog.write("templates/post.html", "{% extends 'base.html' %}{% block main %}T{% endblock %}")
     eventually(lambda: dev.state.snapshot.full == 3)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import mimetypes
+import secrets
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -44,9 +45,10 @@ class LiveSnapshot:
     errors: tuple[str, ...] = field(default=())
     """The failed rebuild's problems, one line each; empty when the last rebuild worked."""
 
-    def to_json(self) -> str:
-        """The event's data."""
-        return json.dumps({"epoch": self.epoch, "full": self.full, "errors": self.errors})
+    def to_json(self, server: str) -> str:
+        """The event's data; `server` tells a page that the server was restarted."""
+        return json.dumps({"server": server, "epoch": self.epoch, "full": self.full,
+                           "errors": self.errors})
 
 
 class LiveState:
@@ -56,6 +58,8 @@ class LiveState:
         self._cond = threading.Condition()
         self._snap = LiveSnapshot(0, 0, 0)
         self._closed = False
+        self.token = secrets.token_hex(4)
+        """Different for every server run, so a page can tell a restart from a rebuild."""
 
     @property
     def snapshot(self) -> LiveSnapshot:
@@ -97,10 +101,10 @@ class LiveState:
             self._cond.notify_all()
 
 
-def live_script(epoch: int) -> bytes:
+def live_script(server: str, epoch: int) -> bytes:
     """The <script> added to HTML pages in serve mode."""
-    return (f'<script data-epoch="{epoch}" data-events="{EVENTS_PATH}">\n{_SCRIPT}</script>\n'
-            ).encode()
+    return (f'<script data-server="{server}" data-epoch="{epoch}" data-events="{EVENTS_PATH}">'
+            f'\n{_SCRIPT}</script>\n').encode()
 
 
 def inject(html: bytes, script: bytes) -> bytes:
@@ -211,7 +215,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
     def _send(self, status: HTTPStatus, data: bytes, ctype: str, body: bool) -> None:
         if ctype.startswith("text/html"):
-            data = inject(data, live_script(self.server.state.snapshot.epoch))
+            state = self.server.state
+            data = inject(data, live_script(state.token, state.snapshot.epoch))
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
@@ -235,7 +240,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
                     self.wfile.write(b": keep-alive\n\n")
                 else:
                     seen = snap.version
-                    self.wfile.write(f"event: state\ndata: {snap.to_json()}\n\n".encode())
+                    data = snap.to_json(state.token)
+                    self.wfile.write(f"event: state\ndata: {data}\n\n".encode())
                 self.wfile.flush()
         except OSError:
             return

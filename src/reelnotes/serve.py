@@ -158,6 +158,8 @@ class DevServer:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._last_errors: tuple[Diagnostic, ...] = ()
+        self.builds = 0
+        """Builds tried so far, failed ones included."""
 
     @property
     def url(self) -> str:
@@ -242,6 +244,7 @@ class DevServer:
 
     def rebuild(self, changed: set[str]) -> bool:
         """Build into the serve folder; report and overlay errors; True on success."""
+        self.builds += 1
         try:
             report = self._build(changed)
         except ReelnotesError as err:
@@ -272,6 +275,8 @@ class DevServer:
             return config
 
     def _failed(self, diagnostics: tuple[Diagnostic, ...]) -> None:
+        if diagnostics == self._last_errors:  # saved again, still broken: said already
+            return
         self._last_errors = diagnostics
         self.state.failed(diagnostics)
         for diagnostic in diagnostics:
