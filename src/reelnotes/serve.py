@@ -110,7 +110,7 @@ class Changes(FileSystemEventHandler):
         wanted = [p for p in paths if is_source(self.root, p)]
         if not wanted:
             return
-        if event.is_directory and event.event_type == "created":
+        if event.is_directory and event.event_type in ("created", "moved"):
             self._watch_new_top_dir(Path(wanted[-1]))
         if not event.is_directory:
             stamp = _stamp(wanted[-1])
@@ -131,8 +131,11 @@ class Changes(FileSystemEventHandler):
         self._stamps[config] = _stamp(config)
 
     def _watch_new_top_dir(self, path: Path) -> None:
-        if path.parent == self.root and path.name in WATCHED_DIRS:
-            self.observer.schedule(self, str(path), recursive=True, event_filter=EVENTS)
+        if path.parent == self.root and path.name in WATCHED_DIRS and path.is_dir():
+            try:
+                self.observer.schedule(self, str(path), recursive=True, event_filter=EVENTS)
+            except OSError:  # gone again already: its deletion is an event of its own
+                pass
 
     def take(self) -> set[str]:
         """The paths changed since the last call."""
