@@ -302,8 +302,12 @@ def test_css_only_change_is_a_stylesheet_swap(dev: DevServer, blog: Site) -> Non
     events = read_events(dev, 2, lambda: blog.write("static/css/style.css", "body{color:red}"))
     assert events[1] == {"server": dev.state.token, "epoch": 2, "full": 1, "errors": []}
     assert request(dev, "/css/style.css")[2] == b"body{color:red}"
-    blog.write("templates/post.html", "{% extends 'base.html' %}{% block main %}T{% endblock %}")
+    template = "{% extends 'base.html' %}{% block main %}<p>Template $</p>{% endblock %}"
+    blog.write("templates/post.html", template.replace("$", "one"))  # templates/ is new
     eventually(lambda: dev.state.snapshot.full == 3)
+    blog.write("templates/post.html", template.replace("$", "two"))  # and now watched
+    eventually(lambda: "Template two" in page_text(dev, "/posts/first-review/"))
+    assert dev.state.snapshot.full == 4
 
 
 def test_first_build_failing_serves_an_error_page_until_fixed(site: Site) -> None:
