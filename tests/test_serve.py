@@ -99,6 +99,8 @@ def test_serves_clean_urls_with_content_types(dev: DevServer) -> None:
     assert int(headers["content-length"]) == len(body)
     status, headers, _ = request(dev, "/posts/first-review")
     assert status == 301 and headers["location"] == "/posts/first-review/"
+    status, headers, _ = request(dev, "//posts?x=1")  # never a redirect to another host
+    assert status == 301 and headers["location"] == "/posts/?x=1"
     for path, ctype in [("/css/style.css", "text/css; charset=utf-8"),
                         ("/feed.xml", "application/xml; charset=utf-8"),
                         ("/robots.txt", "text/plain; charset=utf-8"),
@@ -136,7 +138,8 @@ def test_base_path_is_honoured(site: Site) -> None:
 TRAVERSALS = ["/../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E/%2e%2e/%2e%2e/secret.txt",
               "/css/..%2f..%2f..%2fsecret.txt", "/..%5c..%5csecret.txt", "/./../secret.txt",
               "/css/%2e%2e/%2e%2e/%2e%2e/secret.txt", "/%2e%2e%2f%2e%2e%2f%2e%2e%2fsecret.txt",
-              "/css/%00/../secret.txt", "/%c0%ae%c0%ae/secret.txt"]
+              "/css/%00/../secret.txt", "/%c0%ae%c0%ae/secret.txt", "//secret.txt",
+              "//../secret.txt", "/css/../../../secret.txt"]
 
 
 def test_no_path_leaves_the_serve_folder(blog: Site) -> None:

@@ -18,7 +18,7 @@ from html import escape
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from .errors import Diagnostic
 
@@ -179,22 +179,23 @@ class PreviewHandler(BaseHTTPRequestHandler):
         """Keep the terminal for rebuild news: no access log."""
 
     def _respond(self, body: bool) -> None:
-        url = urlsplit(self.path)
-        if url.path == EVENTS_PATH:
+        # Not urlsplit(): it would read "//x/y" as a host and a path.
+        path, _, query = self.path.partition("?")
+        if path == EVENTS_PATH:
             self._events() if body else self._send(HTTPStatus.OK, b"", "text/event-stream", body)
             return
         base = self.server.base_path
-        if url.path.rstrip("/") == "" and base != "/":
+        if path.rstrip("/") == "" and base != "/":
             self._redirect(base)
             return
         try:
-            kind, path = locate(self.server.root, base, url.path)
+            kind, file = locate(self.server.root, base, path)
         except UnicodeDecodeError:
-            kind, path = "missing", None
+            kind, file = "missing", None
         if kind == "redirect":
-            self._redirect(url.path + "/" + (f"?{url.query}" if url.query else ""))
-        elif path is not None and self.server.fallback is None:
-            self._send(HTTPStatus.OK, path.read_bytes(), content_type(path), body)
+            self._redirect("/" + path.lstrip("/") + "/" + (f"?{query}" if query else ""))
+        elif file is not None and self.server.fallback is None:
+            self._send(HTTPStatus.OK, file.read_bytes(), content_type(file), body)
         else:
             self._not_found(body)
 
