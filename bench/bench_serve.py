@@ -125,6 +125,8 @@ def measure(n: int, runs: int) -> dict[str, float]:
             ready.append(events.wait_epoch(epoch + 1) - saved)
             assert marker.encode() in fetch(server.url, f"/posts/{slug}/")
             fetched.append(time.perf_counter() - saved)
+        time.sleep(1)
+        assert server.builds == runs + 1, f"{server.builds - 1} rebuilds for {runs} saves"
     finally:
         post.write_text(original, encoding="utf-8")
         server.stop()
