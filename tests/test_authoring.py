@@ -111,9 +111,9 @@ def test_check_reports_every_problem_with_file_and_line(site: Site,
     result = cli("check", "--site", site.root)
     assert result.code == 1
     lines = result.err.splitlines()
-    assert lines[-1] == "Checked 1 post, 6 pages, 72 internal links: 5 errors, 0 warnings"
+    assert lines[-1] == "Checked 1 post, 9 pages, 135 internal links: 5 errors, 0 warnings"
     expected = [
-        'content/posts/bad.md:3: date: "2013-02-30" is not a real date',
+        'content/posts/bad.md:3: date: expected a real date, got "2013-02-30"',
         "content/comments/good.yml:2: date: expected YYYY-MM-DD",
         "templates/films.html:2: template syntax error:",
         'content/posts/good.md:6: broken link "/posts/missing-post/": nothing is published',

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import feed, urls
+from . import feed, jsonfeed, urls
 from .config import SiteConfig
 from .content import load_content
 from .errors import Diagnostic, OutputError
@@ -216,6 +216,16 @@ def redirects_file(site: Site) -> str:
     return "\n".join(lines) + "\n" if lines else ""
 
 
+def generated_files(site: Site, now: datetime) -> list[tuple[str, str]]:
+    """Every output besides pages and static files: feeds, sitemap, robots.txt, redirects."""
+    files = [(urls.FEED, feed.rss(site, now))]
+    files += [(urls.tag_feed_url(tag.slug), feed.tag_rss(site, tag, now)) for tag in site.tags]
+    files += [(urls.JSON_FEED, jsonfeed.json_feed(site)), (urls.SITEMAP, feed.sitemap(site)),
+              (urls.ROBOTS, feed.robots(site))]
+    redirects = redirects_file(site)
+    return files + [("_redirects", redirects)] if redirects else files
+
+
 def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False,
           future: bool = False, now: datetime | None = None, live_reload: str | None = None,
           progress: Callable[[str, int, int], None] | None = None) -> BuildReport:
@@ -236,12 +246,8 @@ def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False,
             stage.write(urls.dest_path(page.url), renderer.render(page).encode("utf-8"))
             if progress is not None:
                 progress("rendering", done, total)
-        stage.write(urls.FEED, feed.rss(site, now).encode("utf-8"))
-        stage.write(urls.SITEMAP, feed.sitemap(site).encode("utf-8"))
-        stage.write(urls.ROBOTS, feed.robots(site).encode("utf-8"))
-        redirects = redirects_file(site)
-        if redirects:
-            stage.write("_redirects", redirects.encode("utf-8"))
+        for dest, text in generated_files(site, now):
+            stage.write(dest, text.encode("utf-8"))
         for dest, source in static_files(config):
             stage.copy(dest, source)
         stage.commit()

@@ -13,8 +13,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-from . import feed, urls
-from .build import clock, redirects_file, static_files
+from . import urls
+from .build import clock, generated_files, static_files
 from .config import SiteConfig
 from .content import Post, load_content, read_post
 from .errors import ContentError, Diagnostic, ReelnotesError
@@ -167,13 +167,11 @@ def check(config: SiteConfig, *, drafts: bool = False, now: datetime | None = No
             fresh = [d for d in err.diagnostics if (d.message, d.path, d.line) not in seen]
             seen |= {(d.message, d.path, d.line) for d in fresh}
             problems += fresh
+    outputs = {urls.dest_path(p.url) for p in site.pages}
     try:
-        feed.rss(site, now)
-        feed.sitemap(site)
-        redirects_file(site)
+        outputs |= {dest for dest, _ in generated_files(site, now)}
     except ReelnotesError as err:
         problems += err.diagnostics
-    outputs = {urls.dest_path(p.url) for p in site.pages}
-    outputs |= {urls.FEED, urls.SITEMAP, urls.ROBOTS} | {dest for dest, _ in static_files(config)}
+    outputs |= {dest for dest, _ in static_files(config)}
     link_problems, links = check_links(config, rendered, outputs)
     return CheckReport(tuple(problems + link_problems), len(posts), len(rendered), links)

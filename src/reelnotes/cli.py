@@ -4,6 +4,7 @@ prints or exits."""
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 from collections.abc import Sequence
@@ -52,6 +53,58 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(result.summary())
     return EXIT_OK
 
+
+# --- import wordpress ---------------------------------------------------------------------
+
+class _ProgressLine:
+    """Show import progress on one terminal line, redrawn at most once a percent."""
+
+    def __init__(self) -> None:
+        self.last: tuple[str, int] | None = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        percent = 100 * done // total if total else 100
+        if (stage, percent) != self.last:
+            self.last = (stage, percent)
+            print(f"\r{stage:<10} {percent:3d}%", end="", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.last is not None:
+            print("\r\033[K", end="", file=sys.stderr, flush=True)
+
+
+def cmd_import_wordpress(args: argparse.Namespace) -> int:
+    """Import a WordPress export into the site's content/ folder."""
+    from .wpimport import import_wordpress
+
+    config = site_config(args)
+    show = _ProgressLine() if sys.stderr.isatty() else None
+    try:
+        result = import_wordpress(Path(args.export), config, force=args.force, progress=show)
+    finally:
+        if show is not None:
+            show.close()
+    print("\n".join(result.lines()))
+    return EXIT_OK
+
+
+def add_import_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`reelnotes import wordpress EXPORT.xml [--site DIR] [--force]`."""
+    imp = commands.add_parser("import", help="import posts from another blog",
+                              description="Import posts and comments from another blog.")
+    sources = imp.add_subparsers(dest="source", metavar="SOURCE")
+    sources.required = True
+    wp = sources.add_parser(
+        "wordpress", help="import a WordPress export (Tools → Export)",
+        description="Import a WordPress export file (WXR): posts, drafts and approved "
+                    "comments, with each post's old address kept as a redirect.")
+    wp.add_argument("export", metavar="EXPORT.xml", help="the export file")
+    wp.add_argument("--site", default=".", metavar="DIR", help="the site folder (default: .)")
+    wp.add_argument("--force", action="store_true",
+                    help="replace files edited since the last import")
+    wp.set_defaults(run=cmd_import_wordpress)
+
+# --- end import wordpress -----------------------------------------------------------------
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Build into a private folder and serve it, rebuilding on change with --watch."""
@@ -121,6 +174,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--base-url", metavar="URL", help="override base_url from reelnotes.toml")
     b.add_argument("--quiet", "-q", action="store_true", help="print nothing but problems")
     b.set_defaults(run=cmd_build)
+    add_import_parser(commands)
+
 
     s = commands.add_parser("serve", help="preview the site, rebuilding on change",
                             description="Build the site into .reelnotes-cache/serve/ and serve "
@@ -178,6 +233,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("reelnotes: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and closed: not an error of ours
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from . import urls
 from .config import SiteConfig
 from .errors import ContentError, Diagnostic, did_you_mean
 from .frontmatter import Document, FrontMatterError, decode, parse_yaml, split
-from .markdown import plain_text, render_comment, render_inline, render_post
+from .markdown import RenderedBody, plain_text, render_comment, render_inline, render_post
 
 POST_KEYS = frozenset(
     [
@@ -29,6 +29,7 @@ FILM_KEYS = frozenset(
 ID_KEYS = frozenset(["imdb", "tmdb", "wikidata", "letterboxd"])
 COMMENT_KEYS = frozenset(["author", "date", "url", "body"])
 MAX_POST_BYTES = 10 * 1024 * 1024
+MIN_YEAR, MAX_YEAR = 1000, 9000
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +121,9 @@ class Post:
     comments: tuple[Comment, ...] = ()
     """Readers' comments, oldest first."""
     word_count: int = 0
-    """Words in the body, for the reading time."""
+    """Words in the body, for the reading time (each CJK character counts as half a word)."""
+    spoiler_free_html: str = ""
+    """The body before <!--spoilers--> (the whole body when there is no marker)."""
 
     @property
     def url(self) -> str:
@@ -136,6 +139,11 @@ class Post:
     def description(self) -> str:
         """The summary as plain text, for meta descriptions."""
         return plain_text(self.summary_html)
+
+    @property
+    def reading_minutes(self) -> int:
+        """Minutes to read the body at 230 words a minute, at least 1."""
+        return max(1, round(self.word_count / WORDS_PER_MINUTE))
 
 
 class _Checker:
@@ -245,21 +253,29 @@ def parse_moment(value: Any, tz: ZoneInfo) -> datetime:
     shown = f'"{text}"'
     if _DAY.fullmatch(text):
         try:
-            return datetime.combine(date.fromisoformat(text), time(), tz)
+            day = date.fromisoformat(text)
         except ValueError as err:
-            raise ValueError(f"{shown} is not a real date ({err})") from err
+            raise ValueError(f"expected a real date, got {shown} ({err})") from err
+        return _in_range(datetime.combine(day, time(), tz), shown)
     if not re.match(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", text):
         raise ValueError(f"expected YYYY-MM-DD or an ISO 8601 date-time, got {shown}")
     try:
         moment = datetime.fromisoformat(text)
     except ValueError as err:
-        raise ValueError(f"{shown} is not a valid date-time ({err})") from err
-    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+        raise ValueError(f"expected a real date-time, got {shown} ({err})") from err
+    return _in_range(moment if moment.tzinfo else moment.replace(tzinfo=tz), shown)
+
+
+def _in_range(moment: datetime, shown: str) -> datetime:
+    """Keep years where every time zone conversion stays within what datetime can hold."""
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        raise ValueError(f"expected a year from {MIN_YEAR} to {MAX_YEAR}, got {shown}")
+    return moment
 
 
 def _films(chk: _Checker, data: dict[str, Any]) -> tuple[Film, ...]:
     if "film" in data and "films" in data:
-        chk.fail(("films",), "use either film or films, not both")
+        chk.fail(("films",), "films: expected either film or films, got both")
         return ()
     if "film" in data:
         raw, key, many = data["film"], "film", False
@@ -376,12 +392,57 @@ def _aliases(chk: _Checker, data: dict[str, Any]) -> tuple[str, ...]:
     out = []
     for i, item in enumerate(raw):
         url = urls.alias_url(item) if isinstance(item, str) else None
-        if url is None:
+        if url in urls.RESERVED:
+            chk.fail(("aliases", i), f"aliases: expected an old address, got {item!r}, a file "
+                     "the site itself writes", "remove it from aliases")
+        elif url is None:
             chk.fail(("aliases", i), f"aliases: expected a path such as \"/2013/04/09/slug/\", "
                      f"got {item!r}")
         else:
             out.append(url)
     return tuple(out)
+
+
+def _summary_html(summary: str) -> str:
+    """Front matter's summary as inline Markdown; "<" is text here, so no raw HTML gets in."""
+    return f"<p>{render_inline(summary.replace('<', '&lt;'))}</p>"
+
+
+SPOILERS_MARKER = "<!--spoilers-->"
+WORDS_PER_MINUTE = 230
+_SPOILER_LINE = re.compile(r"^<!--spoilers-->[ \t]*\n?", re.MULTILINE)
+_FOOTNOTE_DEF = re.compile(r"^\[\^[^\]\n]+\]:.*(?:\n(?:[ \t]+\S.*|[ \t]*$))*", re.MULTILINE)
+_FOOTNOTES = '<hr class="footnotes-sep"'
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def count_words(text: str) -> int:
+    """Words for the reading time: spaced words, plus half a word per CJK character."""
+    cjk = len(_CJK.findall(text))
+    return len(_CJK.sub(" ", text).split()) + (cjk + 1) // 2
+
+
+def _details(html: str) -> str:
+    """Wrap the spoiler part of a body in <details>, keeping footnotes outside it."""
+    before, after = _SPOILER_LINE.split(html, maxsplit=1)
+    notes = ""
+    if _FOOTNOTES in after:
+        after, notes = after.split(_FOOTNOTES, 1)
+        notes = _FOOTNOTES + notes
+    return (f'{before}<details class="spoilers">\n<summary>Spoilers: the rest of this review '
+            f"reveals the plot</summary>\n{after}</details>\n{notes}")
+
+
+def _hide_spoilers(body: RenderedBody, text: str, page_url: str) -> tuple[RenderedBody, str]:
+    """Put the body after a <!--spoilers--> line in <details>; summarise only what precedes it."""
+    if not _SPOILER_LINE.search(body.html):
+        return body, body.html
+    before, after = text.split(SPOILERS_MARKER, 1)
+    # Footnotes referenced before the marker may be defined after it.
+    notes = "\n".join(m.group(0) for m in _FOOTNOTE_DEF.finditer(after))
+    safe = render_post(before + "\n\n" + notes, page_url)
+    hidden = RenderedBody(_details(body.html), _details(body.feed_html), safe.summary_html)
+    return hidden, safe.html
 
 
 def read_post(path: Path, rel: str, config: SiteConfig) -> tuple[Post | None, list[Diagnostic]]:
@@ -420,12 +481,13 @@ def read_post(path: Path, rel: str, config: SiteConfig) -> tuple[Post | None, li
         spoilers=chk.flag(data, "spoilers"),
         aliases=_aliases(chk, data),
     )
-    diagnostics = chk.warnings + chk.problems
+    diagnostics = sorted(chk.warnings + chk.problems, key=lambda d: d.line or 0)
     if chk.problems or title is None or when is None:
         return None, diagnostics
     slug = slug or urls.slugify(title, fallback_seed=rel)
     page_url = config.base_url + urls.post_url(slug)
     body = render_post(doc.body, page_url)
+    body, spoiler_free = _hide_spoilers(body, doc.body, page_url)
     return Post(
         src_path=rel,
         slug=slug,
@@ -433,8 +495,9 @@ def read_post(path: Path, rel: str, config: SiteConfig) -> tuple[Post | None, li
         date=when,
         body_html=body.html,
         feed_html=body.feed_html,
-        summary_html=f"<p>{render_inline(summary)}</p>" if summary else body.summary_html,
-        word_count=len(plain_text(body.html).split()),
+        summary_html=_summary_html(summary) if summary else body.summary_html,
+        spoiler_free_html=spoiler_free,
+        word_count=count_words(plain_text(body.html)),
         **fields,
     ), diagnostics
 
@@ -514,7 +577,8 @@ def load_content(config: SiteConfig,
         other = by_slug.get(post.slug)
         if other is not None:
             problems.append(Diagnostic(
-                f'slug "{post.slug}" is also used by {other.src_path}', post.src_path, 1,
+                f'slug: expected a slug of its own, but "{post.slug}" is also used by '
+                f'{other.src_path}', post.src_path, 1,
                 "give one of them another title or a slug: in its front matter"))
         by_slug[post.slug] = post
     comments_dir = config.content_dir / "comments"
