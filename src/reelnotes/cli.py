@@ -4,6 +4,7 @@ prints or exits."""
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import shlex
 import sys
@@ -109,6 +110,9 @@ def add_import_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
 def cmd_serve(args: argparse.Namespace) -> int:
     """Build into a private folder and serve it, rebuilding on change with --watch."""
     from .serve import DevServer, ServeOptions, serve_warning  # keeps watchdog out of build
+
+    # watchdog logs a harmless race when it stops; the terminal is for the author's news.
+    logging.getLogger("watchdog").addHandler(logging.NullHandler())
 
     root = site_root(args)
     options = ServeOptions(host=args.host, port=args.port, watch=args.watch, drafts=args.drafts,

@@ -218,12 +218,17 @@ class DevServer:
         observer: BaseObserver = PollingObserver(timeout=0.5) if self.options.poll else Observer()
         changes = Changes(self.root, observer)
         changes.seed()
-        observer.schedule(changes, str(self.root), recursive=False, event_filter=EVENTS)
-        for name in WATCHED_DIRS:
-            if (self.root / name).is_dir():
-                observer.schedule(changes, str(self.root / name), recursive=True,
-                                  event_filter=EVENTS)
-        observer.start()
+        try:
+            observer.schedule(changes, str(self.root), recursive=False, event_filter=EVENTS)
+            for name in WATCHED_DIRS:
+                if (self.root / name).is_dir():
+                    observer.schedule(changes, str(self.root / name), recursive=True,
+                                      event_filter=EVENTS)
+            observer.start()
+        except OSError as err:  # e.g. the inotify watch limit
+            raise ReelnotesError(Diagnostic(
+                f"cannot watch {self.root} for changes: {err.strerror or err}",
+                hint="try --poll, or raise the system's limit on watched files")) from err
         self._observer, self._changes = observer, changes
 
     def _rebuild_loop(self) -> None:
