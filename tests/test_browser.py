@@ -107,3 +107,24 @@ def test_css_change_swaps_the_stylesheet_without_reload(served: DevServer, site:
 
     WebDriverWait(browser, 2, poll_frequency=0.02).until(red)
     assert browser.execute_script("return window.reelnotesMarker") == 42  # no reload
+
+
+def test_restarted_server_reloads_the_open_page(site: Site, browser: WebDriver) -> None:
+    site.post("one", post_text("First review", "2013-04-09", body="Before the restart."))
+    first = DevServer(site.root, ServeOptions(port=0, watch=True))
+    first.start()
+    port = int(first.url.rsplit(":", 1)[1].split("/")[0])
+    browser.get(first.url + "posts/first-review/")
+    WebDriverWait(browser, 5).until(
+        lambda d: d.execute_script("return document.documentElement.dataset.reelnotesLive"))
+    browser.execute_script("window.reelnotesMarker = 42")
+    first.stop()
+    site.post("one", post_text("First review", "2013-04-09", body="After the restart."))
+    second = DevServer(site.root, ServeOptions(port=port, watch=True))
+    second.start()
+    try:
+        WebDriverWait(browser, 5, poll_frequency=0.05).until(
+            lambda d: "After the restart." in main_text(d))
+        assert browser.execute_script("return window.reelnotesMarker") is None
+    finally:
+        second.stop()
