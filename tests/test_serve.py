@@ -326,6 +326,16 @@ def test_first_build_failing_serves_an_error_page_until_fixed(site: Site) -> Non
         server.stop()
 
 
+def test_drafts_only_with_the_flag(blog: Site) -> None:
+    blog.post("wip", post_text("Work in progress", "2014-06-01", draft="true"))
+    for drafts, status in ((False, 404), (True, 200)):
+        server = start(blog, drafts=drafts)
+        try:
+            assert request(server, "/posts/work-in-progress/")[0] == status
+        finally:
+            server.stop()
+
+
 def test_polling_observer(blog: Site) -> None:
     server = start(blog, watch=True, poll=True)
     try:
