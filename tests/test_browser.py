@@ -76,10 +76,14 @@ def test_edit_reloads_and_errors_overlay_in_the_same_tab(served: DevServer, site
     assert time.monotonic() - saved < 2.0
     assert browser.window_handles == [tab]
 
-    site.post("one", "---\ntitle: First review\ndate: 2013-04-09\ntags: [unclosed\n---\nx\n")
+    site.post("one", "---\ntitle: First review\ndate: <img src=x onerror=alert(1)>\n---\nx\n")
     WebDriverWait(browser, 2, poll_frequency=0.02).until(overlay_text)
     shown = overlay_text(browser) or ""
-    assert "content/posts/one.md:" in shown and "invalid YAML" in shown
+    assert shown.startswith("reelnotes: the site could not be rebuilt")
+    assert 'content/posts/one.md:3: date: expected YYYY-MM-DD or an ISO 8601 date-time, got ' \
+           '"<img src=x onerror=alert(1)>"' in shown
+    assert browser.execute_script(
+        "return document.querySelectorAll('#reelnotes-overlay img').length") == 0
     assert "Freshly saved words." in main_text(browser)  # the last good page stays under it
 
     site.post("one", post_text("First review", "2013-04-09", body="Fixed words."))
@@ -103,3 +107,24 @@ def test_css_change_swaps_the_stylesheet_without_reload(served: DevServer, site:
 
     WebDriverWait(browser, 2, poll_frequency=0.02).until(red)
     assert browser.execute_script("return window.reelnotesMarker") == 42  # no reload
+
+
+def test_restarted_server_reloads_the_open_page(site: Site, browser: WebDriver) -> None:
+    site.post("one", post_text("First review", "2013-04-09", body="Before the restart."))
+    first = DevServer(site.root, ServeOptions(port=0, watch=True))
+    first.start()
+    port = int(first.url.rsplit(":", 1)[1].split("/")[0])
+    browser.get(first.url + "posts/first-review/")
+    WebDriverWait(browser, 5).until(
+        lambda d: d.execute_script("return document.documentElement.dataset.reelnotesLive"))
+    browser.execute_script("window.reelnotesMarker = 42")
+    first.stop()
+    site.post("one", post_text("First review", "2013-04-09", body="After the restart."))
+    second = DevServer(site.root, ServeOptions(port=port, watch=True))
+    second.start()
+    try:
+        WebDriverWait(browser, 5, poll_frequency=0.05).until(
+            lambda d: "After the restart." in main_text(d))
+        assert browser.execute_script("return window.reelnotesMarker") is None
+    finally:
+        second.stop()

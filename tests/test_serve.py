@@ -99,6 +99,8 @@ def test_serves_clean_urls_with_content_types(dev: DevServer) -> None:
     assert int(headers["content-length"]) == len(body)
     status, headers, _ = request(dev, "/posts/first-review")
     assert status == 301 and headers["location"] == "/posts/first-review/"
+    status, headers, _ = request(dev, "//posts?x=1")  # never a redirect to another host
+    assert status == 301 and headers["location"] == "/posts/?x=1"
     for path, ctype in [("/css/style.css", "text/css; charset=utf-8"),
                         ("/feed.xml", "application/xml; charset=utf-8"),
                         ("/robots.txt", "text/plain; charset=utf-8"),
@@ -136,7 +138,8 @@ def test_base_path_is_honoured(site: Site) -> None:
 TRAVERSALS = ["/../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E/%2e%2e/%2e%2e/secret.txt",
               "/css/..%2f..%2f..%2fsecret.txt", "/..%5c..%5csecret.txt", "/./../secret.txt",
               "/css/%2e%2e/%2e%2e/%2e%2e/secret.txt", "/%2e%2e%2f%2e%2e%2f%2e%2e%2fsecret.txt",
-              "/css/%00/../secret.txt", "/%c0%ae%c0%ae/secret.txt"]
+              "/css/%00/../secret.txt", "/%c0%ae%c0%ae/secret.txt", "//secret.txt",
+              "//../secret.txt", "/css/../../../secret.txt"]
 
 
 def test_no_path_leaves_the_serve_folder(blog: Site) -> None:
@@ -285,10 +288,13 @@ def test_failed_rebuild_keeps_last_site_and_streams_the_error(dev: DevServer,
         blog.post("one", "---\ntitle: First review\ndate: April 9\n---\nBroken.\n")
 
     events = read_events(dev, 2, break_it)
-    assert events[0] == {"epoch": 1, "full": 1, "errors": []}
+    assert events[0] == {"server": dev.state.token, "epoch": 1, "full": 1, "errors": []}
     assert events[1]["epoch"] == 1
     assert events[1]["errors"][0].startswith("content/posts/one.md:3: date: expected YYYY-MM-DD")
     assert "Original words." in page_text(dev, "/posts/first-review/")
+    builds = dev.builds
+    blog.post("one", "---\ntitle: First review\ndate: April 9\n---\nStill broken.\n")
+    eventually(lambda: dev.builds == builds + 1)  # the same mistake again: not re-reported
     assert sum("content/posts/one.md:3" in line for line in dev.lines) == 1  # type: ignore
     blog.post("one", post_text("First review", "2013-04-09", body="Fixed."))
     eventually(lambda: "Fixed." in page_text(dev, "/posts/first-review/"))
@@ -297,10 +303,14 @@ def test_failed_rebuild_keeps_last_site_and_streams_the_error(dev: DevServer,
 
 def test_css_only_change_is_a_stylesheet_swap(dev: DevServer, blog: Site) -> None:
     events = read_events(dev, 2, lambda: blog.write("static/css/style.css", "body{color:red}"))
-    assert events[1] == {"epoch": 2, "full": 1, "errors": []}
+    assert events[1] == {"server": dev.state.token, "epoch": 2, "full": 1, "errors": []}
     assert request(dev, "/css/style.css")[2] == b"body{color:red}"
-    blog.write("templates/post.html", "{% extends 'base.html' %}{% block main %}T{% endblock %}")
+    template = "{% extends 'base.html' %}{% block main %}<p>Template $</p>{% endblock %}"
+    blog.write("templates/post.html", template.replace("$", "one"))  # templates/ is new
     eventually(lambda: dev.state.snapshot.full == 3)
+    blog.write("templates/post.html", template.replace("$", "two"))  # and now watched
+    eventually(lambda: "Template two" in page_text(dev, "/posts/first-review/"))
+    eventually(lambda: dev.state.snapshot.full == 4)
 
 
 def test_first_build_failing_serves_an_error_page_until_fixed(site: Site) -> None:
@@ -314,6 +324,16 @@ def test_first_build_failing_serves_an_error_page_until_fixed(site: Site) -> Non
         eventually(lambda: request(server, "/posts/first-review/")[0] == 200)
     finally:
         server.stop()
+
+
+def test_drafts_only_with_the_flag(blog: Site) -> None:
+    blog.post("wip", post_text("Work in progress", "2014-06-01", draft="true"))
+    for drafts, status in ((False, 404), (True, 200)):
+        server = start(blog, drafts=drafts)
+        try:
+            assert request(server, "/posts/work-in-progress/")[0] == status
+        finally:
+            server.stop()
 
 
 def test_polling_observer(blog: Site) -> None:

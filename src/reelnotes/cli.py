@@ -4,6 +4,7 @@ prints or exits."""
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import shlex
 import sys
@@ -26,12 +27,17 @@ def report(diagnostics: Sequence[Diagnostic]) -> None:
         print(diagnostic, file=sys.stderr)
 
 
-def site_config(args: argparse.Namespace) -> SiteConfig:
-    """Load the site's config and apply command-line overrides."""
+def site_root(args: argparse.Namespace) -> Path:
+    """The --site folder, which must exist."""
     root = Path(args.site).absolute()
     if not root.is_dir():
         raise ReelnotesError(Diagnostic(f"site folder not found: {args.site}"))
-    config, warnings = load_config(root)
+    return root
+
+
+def site_config(args: argparse.Namespace) -> SiteConfig:
+    """Load the site's config and apply command-line overrides."""
+    config, warnings = load_config(site_root(args))
     report(warnings)
     if getattr(args, "base_url", None):
         config = config.with_base_url(args.base_url)
@@ -105,15 +111,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Build into a private folder and serve it, rebuilding on change with --watch."""
     from .serve import DevServer, ServeOptions, serve_warning  # keeps watchdog out of build
 
-    root = site_config(args).root
+    # watchdog logs a harmless race when it stops; the terminal is for the author's news.
+    logging.getLogger("watchdog").addHandler(logging.NullHandler())
+
+    root = site_root(args)
     options = ServeOptions(host=args.host, port=args.port, watch=args.watch, drafts=args.drafts,
                            poll=args.poll)
     warning = serve_warning(options)
     if warning:
         print(warning, file=sys.stderr)
     server = DevServer(root, options, log=lambda line: print(line, file=sys.stderr, flush=True))
-    server.start()
     try:
+        server.start()
         watching = " (watching for changes)" if args.watch else ""
         print(f"Serving {server.url}{watching}; press Ctrl-C to stop", flush=True)
         server.wait()

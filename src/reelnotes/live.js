@@ -58,6 +58,11 @@
       return;
     }
     hideOverlay();
+    if (state.server !== script.dataset.server) {  // the server was restarted
+      source.close();
+      location.reload();
+      return;
+    }
     if (state.epoch === epoch) return;
     if (state.full <= epoch) {
       swapStylesheets(state.epoch);

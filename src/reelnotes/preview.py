@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import mimetypes
+import secrets
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from html import escape
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from .errors import Diagnostic
 
@@ -44,9 +45,10 @@ class LiveSnapshot:
     errors: tuple[str, ...] = field(default=())
     """The failed rebuild's problems, one line each; empty when the last rebuild worked."""
 
-    def to_json(self) -> str:
-        """The event's data."""
-        return json.dumps({"epoch": self.epoch, "full": self.full, "errors": self.errors})
+    def to_json(self, server: str) -> str:
+        """The event's data; `server` tells a page that the server was restarted."""
+        return json.dumps({"server": server, "epoch": self.epoch, "full": self.full,
+                           "errors": self.errors})
 
 
 class LiveState:
@@ -56,6 +58,8 @@ class LiveState:
         self._cond = threading.Condition()
         self._snap = LiveSnapshot(0, 0, 0)
         self._closed = False
+        self.token = secrets.token_hex(4)
+        """Different for every server run, so a page can tell a restart from a rebuild."""
 
     @property
     def snapshot(self) -> LiveSnapshot:
@@ -97,10 +101,10 @@ class LiveState:
             self._cond.notify_all()
 
 
-def live_script(epoch: int) -> bytes:
+def live_script(server: str, epoch: int) -> bytes:
     """The <script> added to HTML pages in serve mode."""
-    return (f'<script data-epoch="{epoch}" data-events="{EVENTS_PATH}">\n{_SCRIPT}</script>\n'
-            ).encode()
+    return (f'<script data-server="{server}" data-epoch="{epoch}" data-events="{EVENTS_PATH}">'
+            f'\n{_SCRIPT}</script>\n').encode()
 
 
 def inject(html: bytes, script: bytes) -> bytes:
@@ -175,22 +179,23 @@ class PreviewHandler(BaseHTTPRequestHandler):
         """Keep the terminal for rebuild news: no access log."""
 
     def _respond(self, body: bool) -> None:
-        url = urlsplit(self.path)
-        if url.path == EVENTS_PATH:
+        # Not urlsplit(): it would read "//x/y" as a host and a path.
+        path, _, query = self.path.partition("?")
+        if path == EVENTS_PATH:
             self._events() if body else self._send(HTTPStatus.OK, b"", "text/event-stream", body)
             return
         base = self.server.base_path
-        if url.path.rstrip("/") == "" and base != "/":
+        if path.rstrip("/") == "" and base != "/":
             self._redirect(base)
             return
         try:
-            kind, path = locate(self.server.root, base, url.path)
+            kind, file = locate(self.server.root, base, path)
         except UnicodeDecodeError:
-            kind, path = "missing", None
+            kind, file = "missing", None
         if kind == "redirect":
-            self._redirect(url.path + "/" + (f"?{url.query}" if url.query else ""))
-        elif path is not None and self.server.fallback is None:
-            self._send(HTTPStatus.OK, path.read_bytes(), content_type(path), body)
+            self._redirect("/" + path.lstrip("/") + "/" + (f"?{query}" if query else ""))
+        elif file is not None and self.server.fallback is None:
+            self._send(HTTPStatus.OK, file.read_bytes(), content_type(file), body)
         else:
             self._not_found(body)
 
@@ -211,7 +216,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
     def _send(self, status: HTTPStatus, data: bytes, ctype: str, body: bool) -> None:
         if ctype.startswith("text/html"):
-            data = inject(data, live_script(self.server.state.snapshot.epoch))
+            state = self.server.state
+            data = inject(data, live_script(state.token, state.snapshot.epoch))
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
@@ -235,7 +241,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
                     self.wfile.write(b": keep-alive\n\n")
                 else:
                     seen = snap.version
-                    self.wfile.write(f"event: state\ndata: {snap.to_json()}\n\n".encode())
+                    data = snap.to_json(state.token)
+                    self.wfile.write(f"event: state\ndata: {data}\n\n".encode())
                 self.wfile.flush()
         except OSError:
             return

@@ -110,7 +110,7 @@ class Changes(FileSystemEventHandler):
         wanted = [p for p in paths if is_source(self.root, p)]
         if not wanted:
             return
-        if event.is_directory and event.event_type == "created":
+        if event.is_directory and event.event_type in ("created", "moved"):
             self._watch_new_top_dir(Path(wanted[-1]))
         if not event.is_directory:
             stamp = _stamp(wanted[-1])
@@ -131,8 +131,11 @@ class Changes(FileSystemEventHandler):
         self._stamps[config] = _stamp(config)
 
     def _watch_new_top_dir(self, path: Path) -> None:
-        if path.parent == self.root and path.name in WATCHED_DIRS:
-            self.observer.schedule(self, str(path), recursive=True, event_filter=EVENTS)
+        if path.parent == self.root and path.name in WATCHED_DIRS and path.is_dir():
+            try:
+                self.observer.schedule(self, str(path), recursive=True, event_filter=EVENTS)
+            except OSError:  # gone again already: its deletion is an event of its own
+                pass
 
     def take(self) -> set[str]:
         """The paths changed since the last call."""
@@ -158,6 +161,8 @@ class DevServer:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._last_errors: tuple[Diagnostic, ...] = ()
+        self.builds = 0
+        """Builds tried so far, failed ones included."""
 
     @property
     def url(self) -> str:
@@ -173,6 +178,8 @@ class DevServer:
         self.base_url = f"http://{shown}:{port}{config.base_path}"
         for warning in warnings:
             self.log(str(warning))
+        if self.options.watch:  # before the first build, so no save during it is lost
+            self._start_watching()
         if not self.options.watch:
             try:
                 self.log(self._build(set()).summary())
@@ -183,7 +190,6 @@ class DevServer:
             self._http.fallback = fallback_page(self._last_errors)
         self._spawn(self._serve_http)
         if self.options.watch:
-            self._start_watching()
             self._spawn(self._rebuild_loop)
 
     def _bind(self, base_path: str) -> PreviewServer:
@@ -212,12 +218,17 @@ class DevServer:
         observer: BaseObserver = PollingObserver(timeout=0.5) if self.options.poll else Observer()
         changes = Changes(self.root, observer)
         changes.seed()
-        observer.schedule(changes, str(self.root), recursive=False, event_filter=EVENTS)
-        for name in WATCHED_DIRS:
-            if (self.root / name).is_dir():
-                observer.schedule(changes, str(self.root / name), recursive=True,
-                                  event_filter=EVENTS)
-        observer.start()
+        try:
+            observer.schedule(changes, str(self.root), recursive=False, event_filter=EVENTS)
+            for name in WATCHED_DIRS:
+                if (self.root / name).is_dir():
+                    observer.schedule(changes, str(self.root / name), recursive=True,
+                                      event_filter=EVENTS)
+            observer.start()
+        except OSError as err:  # e.g. the inotify watch limit
+            raise ReelnotesError(Diagnostic(
+                f"cannot watch {self.root} for changes: {err.strerror or err}",
+                hint="try --poll, or raise the system's limit on watched files")) from err
         self._observer, self._changes = observer, changes
 
     def _rebuild_loop(self) -> None:
@@ -241,6 +252,7 @@ class DevServer:
 
     def rebuild(self, changed: set[str]) -> bool:
         """Build into the serve folder; report and overlay errors; True on success."""
+        self.builds += 1
         try:
             report = self._build(changed)
         except ReelnotesError as err:
@@ -271,6 +283,8 @@ class DevServer:
             return config
 
     def _failed(self, diagnostics: tuple[Diagnostic, ...]) -> None:
+        if diagnostics == self._last_errors:  # saved again, still broken: said already
+            return
         self._last_errors = diagnostics
         self.state.failed(diagnostics)
         for diagnostic in diagnostics:
@@ -292,7 +306,8 @@ class DevServer:
             self._observer.stop()
             self._observer.join(timeout=5)
         if self._http is not None:
-            self._http.shutdown()
+            if self._threads:  # shutdown() waits for serve_forever, so only if it runs
+                self._http.shutdown()
             self._http.server_close()
         for thread in self._threads:
             thread.join(timeout=5)
