@@ -118,7 +118,7 @@ CATALOGUE: dict[str, tuple[dict[str, str | bytes], str]] = {
                 r"bad\.md:4: slug: expected letters, digits and dashes \(no '/' or '\.\.'\), "
                 r"got '\.\.'$"),
     "same slug twice": ({POST: good("slug: same"), "content/posts/bad2.md": good("slug: same")},
-                        r'bad2\.md:1: slug: expected a slug of its own, but "same" is also used by '
+                        r'bad2\.md:4: slug: expected a slug of its own, but "same" is also used by '
                         r'content/posts/bad\.md'),
     "alias relative": ({POST: good("aliases: [../x]")},
                        r'bad\.md:4: aliases: expected a path such as "/2013/04/09/slug/"'),

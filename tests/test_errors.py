@@ -10,14 +10,37 @@ from conftest import Result, Site, post_text
 
 def test_duplicate_slug_names_both_files(built_site: Site, cli: Callable[..., Result]) -> None:
     before = built_site.snapshot()
-    built_site.post("zz-copy", post_text("First review", "2016-01-01"))
+    built_site.post("a-copy", post_text("Copy", "2016-01-01", slug="same"))
+    built_site.post("b-copy", post_text("Other copy", "2016-01-02", slug="same"))
     result = cli("build", "--site", built_site.root)
     assert result.code == 1
     assert result.err.splitlines()[0] == (
-        'content/posts/zz-copy.md:1: slug: expected a slug of its own, but "first-review" is also '
-        'used by content/posts/one.md '
-        "(give one of them another title or a slug: in its front matter)")
+        'content/posts/b-copy.md:4: slug: expected a slug of its own, but "same" is also '
+        "used by content/posts/a-copy.md (give one of them another slug)")
     assert built_site.snapshot() == before
+
+
+def test_same_title_twice_gets_two_addresses(built_site: Site,
+                                              cli: Callable[..., Result]) -> None:
+    built_site.post("2016-01-01-heat-rewatch", post_text("First review", "2016-01-01",
+                                                         body="Second look."))
+    built_site.post("later", post_text("Mine", "2017-01-01", slug="first-review"))
+    result = cli("build", "--site", built_site.root)
+    assert result.code == 0, result.err
+    assert result.err.splitlines() == [
+        'content/posts/one.md:2: warning: title gives the slug "first-review" of '
+        "content/posts/later.md: this post is at /posts/one/ instead (set slug: to choose "
+        "its address)",
+        'content/posts/2016-01-01-heat-rewatch.md:2: warning: title gives the slug '
+        '"first-review" of content/posts/later.md: this post is at /posts/heat-rewatch/ '
+        "instead (set slug: to choose its address)",
+    ]
+    assert built_site.html("posts/first-review/index.html").xpath("//h1/text()") == ["Mine"]
+    rewatch = built_site.html("posts/heat-rewatch/index.html")
+    assert rewatch.xpath("//link[@rel='canonical']/@href") == [
+        "https://example.org/posts/heat-rewatch/"]
+    assert "Second look." in rewatch.text_content()
+    assert (built_site.out / "posts/one/index.html").is_file()
 
 
 def test_all_errors_reported_together(built_site: Site, cli: Callable[..., Result]) -> None:

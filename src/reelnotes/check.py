@@ -135,19 +135,20 @@ def check_links(config: SiteConfig, rendered: dict[str, tuple[Page, str]],
 def _load(config: SiteConfig) -> tuple[list[Post], list[Diagnostic]]:
     """Every post that reads cleanly, and all problems: one bad file must not hide the rest."""
     problems: list[Diagnostic] = []
-    valid: list[Post] = []
+    valid: dict[str, Post] = {}  # by file: a post re-read under another slug replaces itself
 
-    def read(path: Path, rel: str, cfg: SiteConfig) -> tuple[Post | None, list[Diagnostic]]:
-        post, diagnostics = read_post(path, rel, cfg)
+    def read(path: Path, rel: str, cfg: SiteConfig,
+             slug: str | None) -> tuple[Post | None, list[Diagnostic]]:
+        post, diagnostics = read_post(path, rel, cfg, slug)
         problems.extend(d for d in diagnostics if d.severity == "error")
         if post is not None:
-            valid.append(post)
+            valid[rel] = post
         return post, [d for d in diagnostics if d.severity != "error"]
 
     try:
         content = load_content(config, read)
     except ContentError as err:  # comment files or clashing slugs: keep the posts read
-        return valid, problems + list(err.diagnostics)
+        return list(valid.values()), problems + list(err.diagnostics)
     return content.posts, problems + content.warnings
 
 

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -124,6 +124,14 @@ class Post:
     """Words in the body, for the reading time (each CJK character counts as half a word)."""
     spoiler_free_html: str = ""
     """The body before <!--spoilers--> (the whole body when there is no marker)."""
+    explicit_slug: bool = False
+    """True if the front matter sets `slug:`: a clash is then an error, not renamed."""
+    key_lines: tuple[tuple[str, int], ...] = ()
+    """The line of each top-level front-matter key, for messages raised after reading."""
+
+    def line(self, key: str) -> int:
+        """The line of a front-matter key in the source file (1 if absent)."""
+        return dict(self.key_lines).get(key, 1)
 
     @property
     def url(self) -> str:
@@ -451,8 +459,13 @@ def _hide_spoilers(body: RenderedBody, text: str, page_url: str) -> tuple[Render
     return hidden, safe.html
 
 
-def read_post(path: Path, rel: str, config: SiteConfig) -> tuple[Post | None, list[Diagnostic]]:
-    """Read one post file; return the Post (None if it has errors) and all its diagnostics."""
+def read_post(path: Path, rel: str, config: SiteConfig,
+              slug: str | None = None) -> tuple[Post | None, list[Diagnostic]]:
+    """Read one post file; return the Post (None if it has errors) and all its diagnostics.
+
+    `slug` replaces the one derived from the title (used to tell apart posts whose titles give
+    the same slug); a `slug:` in the front matter wins over both.
+    """
     try:
         raw = path.read_bytes()
         if len(raw) > MAX_POST_BYTES:
@@ -467,12 +480,12 @@ def read_post(path: Path, rel: str, config: SiteConfig) -> tuple[Post | None, li
     chk.unknown_keys(data, POST_KEYS, ())
     title = chk.text(data, "title", required=True)
     when = chk.moment(data, "date", required=True)
-    slug = data.get("slug")
-    if slug is not None:
-        if not isinstance(slug, str) or not urls.is_safe_slug(slug):
+    explicit = data.get("slug")
+    if explicit is not None:
+        if not isinstance(explicit, str) or not urls.is_safe_slug(explicit):
             chk.fail(("slug",), f"slug: expected letters, digits and dashes (no '/' or '..'), "
-                     f"got {slug!r}")
-            slug = None
+                     f"got {explicit!r}")
+            explicit = None
     summary = chk.text(data, "summary")
     fields: dict[str, Any] = dict(
         updated=chk.moment(data, "updated"),
@@ -489,7 +502,7 @@ def read_post(path: Path, rel: str, config: SiteConfig) -> tuple[Post | None, li
     diagnostics = sorted(chk.warnings + chk.problems, key=lambda d: d.line or 0)
     if chk.problems or title is None or when is None:
         return None, diagnostics
-    slug = slug or urls.slugify(title, fallback_seed=rel)
+    slug = explicit or slug or urls.slugify(title, fallback_seed=rel)
     page_url = config.base_url + urls.post_url(slug)
     body = render_post(doc.body, page_url)
     body, spoiler_free = _hide_spoilers(body, doc.body, page_url)
@@ -503,6 +516,8 @@ def read_post(path: Path, rel: str, config: SiteConfig) -> tuple[Post | None, li
         summary_html=_summary_html(summary) if summary else body.summary_html,
         spoiler_free_html=spoiler_free,
         word_count=count_words(plain_text(body.html)),
+        explicit_slug=explicit is not None,
+        key_lines=tuple((str(k[0]), n) for k, n in doc.lines.items() if len(k) == 1),
         **fields,
     ), diagnostics
 
@@ -567,28 +582,69 @@ def _post_files(config: SiteConfig) -> list[Path]:
     return sorted(p for p in root.rglob("*.md") if p.is_file() and not p.name.startswith("."))
 
 
-def load_content(config: SiteConfig,
-                 read: Callable[[Path, str, SiteConfig], tuple[Post | None, list[Diagnostic]]]
-                 = read_post) -> Content:
+Reader = Callable[[Path, str, SiteConfig, str | None], tuple[Post | None, list[Diagnostic]]]
+"""How load_content reads one post file: read_post, or a caching stand-in with its signature."""
+
+
+def _stem_slug(post: Post, taken: set[str]) -> str:
+    """A free slug from the post's file name (its date prefix dropped), numbered if need be."""
+    stem = re.sub(r"^\d{4}-\d{2}-\d{2}-", "", PurePosixPath(post.src_path).stem)
+    base = urls.slugify(stem, fallback_seed=post.src_path)
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _unique_slugs(config: SiteConfig, result: Content, read: Reader,
+                  problems: list[Diagnostic]) -> dict[str, Post]:
+    """Give every post its own slug; two explicit `slug:` values that clash are an error.
+
+    When titles give the same slug, the post that set it explicitly, else the oldest, keeps
+    it; the others move to a slug from their file name, with a warning.
+    """
+    groups: dict[str, list[Post]] = {}
+    for post in result.posts:
+        groups.setdefault(post.slug, []).append(post)
+    taken = set(groups)
+    by_slug: dict[str, Post] = {}
+    for slug, group in sorted(groups.items()):
+        group.sort(key=lambda p: (not p.explicit_slug, p.date, p.src_path))
+        keeper, others = group[0], group[1:]
+        by_slug[slug] = keeper
+        for post in others:
+            if post.explicit_slug:
+                problems.append(Diagnostic(
+                    f'slug: expected a slug of its own, but "{slug}" is also used by '
+                    f"{keeper.src_path}", post.src_path, post.line("slug"),
+                    "give one of them another slug"))
+                continue
+            new = _stem_slug(post, taken)
+            taken.add(new)
+            moved, _ = read(config.root / post.src_path, post.src_path, config, new)
+            if moved is None:
+                continue  # the file changed under us: the next build reads it afresh
+            by_slug[new] = moved
+            result.warnings.append(Diagnostic(
+                f'title gives the slug "{slug}" of {keeper.src_path}: this post is at '
+                f"/{moved.url} instead", post.src_path, post.line("title"),
+                "set slug: to choose its address", "warning"))
+    return by_slug
+
+
+def load_content(config: SiteConfig, read: Reader = read_post) -> Content:
     """Read every post and comment file; raise ContentError listing every problem found."""
     problems: list[Diagnostic] = []
     result = Content()
     for path in _post_files(config):
         rel = path.relative_to(config.root).as_posix()
-        post, diagnostics = read(path, rel, config)
+        post, diagnostics = read(path, rel, config, None)
         problems += [d for d in diagnostics if d.severity == "error"]
         result.warnings += [d for d in diagnostics if d.severity == "warning"]
         if post is not None:
             result.posts.append(post)
-    by_slug: dict[str, Post] = {}
-    for post in result.posts:
-        other = by_slug.get(post.slug)
-        if other is not None:
-            problems.append(Diagnostic(
-                f'slug: expected a slug of its own, but "{post.slug}" is also used by '
-                f'{other.src_path}', post.src_path, 1,
-                "give one of them another title or a slug: in its front matter"))
-        by_slug[post.slug] = post
+    by_slug = _unique_slugs(config, result, read, problems)
     comments_dir = config.content_dir / "comments"
     if comments_dir.is_dir():
         for path in sorted(comments_dir.iterdir()):
