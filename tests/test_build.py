@@ -314,3 +314,20 @@ def test_aliases_become_redirects(site: Site, cli: Callable[..., Result]) -> Non
     ]
     locs = (site.out / "sitemap.xml").read_text()
     assert "2013/04/09" not in locs
+
+
+def test_static_copies_the_authors_files_only(site: Site, cli: Callable[..., Result],
+                                              tmp_path: Path) -> None:
+    site.post("p", post_text("Post"))
+    site.write("static/images/still.png", b"\x89PNG fake")
+    site.write("static/css/.style.css.swp", "vim scratch")
+    site.write("static/notes.txt~", "backup")
+    site.write("static/.hidden/secret.txt", "hidden")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("not part of the site")
+    (site.root / "static/leak.txt").symlink_to(outside)
+    assert cli("build", "--site", site.root).code == 0
+    assert (site.out / "images/still.png").read_bytes() == b"\x89PNG fake"
+    assert (site.out / "css/style.css").is_file()
+    for rel in ["css/.style.css.swp", "notes.txt~", ".hidden/secret.txt", "leak.txt"]:
+        assert not (site.out / rel).exists(), rel

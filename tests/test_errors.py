@@ -118,9 +118,9 @@ def test_alias_claimed_twice(built_site: Site, cli: Callable[..., Result]) -> No
     result = cli("build", "--site", built_site.root)
     assert result.code == 1
     assert result.err.splitlines()[:2] == [
-        'content/posts/older.md: aliases: "/2012/01/01/old/" is already used by the post '
+        'content/posts/older.md:4: aliases: "/2012/01/01/old/" is already used by the post '
         "content/posts/old.md (remove it from aliases)",
-        'content/posts/older.md: aliases: "/tags/" is already used by a page of the site '
+        'content/posts/older.md:4: aliases: "/tags/" is already used by a page of the site '
         "(remove it from aliases)",
     ]
     assert built_site.snapshot() == before

@@ -23,11 +23,11 @@ from .content import load_content
 from .errors import Diagnostic, OutputError
 from .render import Renderer
 from .site import Site, build_site
+from .sources import is_published
 from .theme import theme_static
 
 MARKER = ".reelnotes-build"
 CACHE_DIR = ".reelnotes-cache"
-IGNORED_STATIC = (".DS_Store", "Thumbs.db")
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,9 +214,12 @@ def static_files(config: SiteConfig) -> Iterator[tuple[str, Path]]:
         if not root.is_dir() or root.resolve() in seen_roots:
             continue
         seen_roots.add(root.resolve())
+        real_root = root.resolve()
         for path in sorted(root.rglob("*")):
-            if path.is_file() and path.name not in IGNORED_STATIC:
-                sources[path.relative_to(root).as_posix()] = path
+            rel = path.relative_to(root)
+            if (path.is_file() and all(is_published(part) for part in rel.parts)
+                    and path.resolve().is_relative_to(real_root)):
+                sources[rel.as_posix()] = path
     yield from sorted(sources.items())
 
 

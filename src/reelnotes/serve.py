@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 import threading
 import traceback
 from collections.abc import Callable
@@ -35,6 +34,7 @@ from .build import CACHE_DIR, MARKER, BuildReport, build
 from .config import CONFIG_NAME, SiteConfig, load_config
 from .errors import ConfigError, Diagnostic, ReelnotesError
 from .preview import LiveState, PreviewServer, fallback_page, is_loopback
+from .sources import is_editor_temp
 
 WATCHED_DIRS = ("content", "templates", "static")
 EVENTS = [FileCreatedEvent, FileModifiedEvent, FileDeletedEvent, FileMovedEvent,
@@ -63,13 +63,6 @@ class ServeOptions:
 def serve_dir(root: Path) -> Path:
     """The folder serve builds into: never build/, so its pages never reach a deploy."""
     return root / CACHE_DIR / "serve"
-
-
-def is_editor_temp(name: str) -> bool:
-    """True for editors' scratch files: vim's .swp and 4913, backups~, emacs .#x and #x#."""
-    return (name.endswith("~") or name.startswith(".#") or name in ("4913", ".DS_Store")
-            or (name.startswith("#") and name.endswith("#"))
-            or re.search(r"\.sw[a-z]$", name) is not None)
 
 
 def is_source(root: Path, path: str) -> bool:

@@ -273,8 +273,9 @@ def redirect_pages(posts: tuple[Post, ...], taken: set[str]) -> list[Page]:
             other = owners.get(alias)
             if alias in taken or other is not None:
                 what = f"the post {other.src_path}" if other else "a page of the site"
-                problems.append(Diagnostic(f'aliases: "/{alias}" is already used by {what}',
-                                           post.src_path, None, "remove it from aliases"))
+                problems.append(Diagnostic(
+                    f'aliases: "/{alias}" is already used by {what}', post.src_path,
+                    post.line("aliases"), "remove it from aliases"))
             owners[alias] = post
     if problems:
         raise ContentError(problems)
