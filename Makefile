@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 TOOLS := .tools
 STAMP := $(VENV)/.installed
 
-.PHONY: build test serve check clean test-tools audit screenshots
+.PHONY: build test serve check clean test-tools audit screenshots lint
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,13 @@ build: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/reelnotes serve --watch
 
-test: $(STAMP) test-tools
+test: $(STAMP) test-tools lint
 	$(BIN)/python -m pytest -q
+
+# The code's own bar: ruff and mypy --strict, both clean.
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/mypy src
 
 # External judges the tests use: Java and the Nu Html Checker, headless Chromium.
 test-tools:
