@@ -22,12 +22,11 @@ import sys
 import time
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
-START, END = "<!-- bench:start -->", "<!-- bench:end -->"
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import peers
+import peers  # bench/peers.py and bench/timing.py: the script's folder is on sys.path
 from timing import BENCH, REPO, Figure, corpus, corpus_tool, measure
+
+RESULTS = BENCH / "RESULTS.md"
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
 def reelnotes(site: Path, *extra: str) -> list[str]:
@@ -125,7 +124,8 @@ def report(sizes: list[int], cold: dict[int, Figure], floors: dict[int, list[Fig
                      f"{cold[n].rss_mb():.0f} MB | {f1.cell()} | {f2.cell()} | {f2.cpu_cell()} "
                      f"| {ratio(cold[n], f2)} |")
     lines += ["", f"Rebuilds of the {mid:,}-post site (cache and build/ in place):", "",
-              "| rebuild | seconds | CPU s | ÷ cold build | peak RSS |", "|---|---:|---:|---:|---:|"]
+              "| rebuild | seconds | CPU s | ÷ cold build | peak RSS |",
+              "|---|---:|---:|---:|---:|"]
     lines += [f"| {f.name} | {f.cell()} | {f.cpu_cell()} | {ratio(f, cold[mid])} "
               f"| {f.rss_mb():.0f} MB |" for f in warm]
     big = max(sizes)

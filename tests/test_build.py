@@ -10,7 +10,6 @@ from urllib.parse import unquote, urlsplit
 import feedparser
 import lxml.html
 import pytest
-
 from conftest import REPO, Result, Site, post_text
 
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -297,3 +296,38 @@ def test_empty_or_tiny_site_builds(site: Site, cli: Callable[..., Result], posts
     assert cli("build", "--site", site.root).code == 0
     feed = feedparser.parse((site.out / "feed.xml").read_bytes())
     assert not feed.bozo and len(feed.entries) == posts
+
+
+def test_aliases_become_redirects(site: Site, cli: Callable[..., Result]) -> None:
+    site.write("reelnotes.toml", 'base_url = "https://example.org/blog/"\n')
+    site.post("p", post_text("Moved", aliases="[/2013/04/09/moved/, /old/feed.php]"))
+    assert cli("build", "--site", site.root).code == 0
+    page = site.html("2013/04/09/moved/index.html")
+    refresh = page.xpath("//meta[@http-equiv='refresh']/@content")[0]
+    assert refresh == "0; url=/blog/posts/moved/"
+    assert page.xpath("//link[@rel='canonical']/@href") == [
+        "https://example.org/blog/posts/moved/"]
+    assert (site.out / "old/feed.php").is_file()
+    assert (site.out / "_redirects").read_text().splitlines() == [
+        "/blog/2013/04/09/moved/ /blog/posts/moved/ 301",
+        "/blog/old/feed.php /blog/posts/moved/ 301",
+    ]
+    locs = (site.out / "sitemap.xml").read_text()
+    assert "2013/04/09" not in locs
+
+
+def test_static_copies_the_authors_files_only(site: Site, cli: Callable[..., Result],
+                                              tmp_path: Path) -> None:
+    site.post("p", post_text("Post"))
+    site.write("static/images/still.png", b"\x89PNG fake")
+    site.write("static/css/.style.css.swp", "vim scratch")
+    site.write("static/notes.txt~", "backup")
+    site.write("static/.hidden/secret.txt", "hidden")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("not part of the site")
+    (site.root / "static/leak.txt").symlink_to(outside)
+    assert cli("build", "--site", site.root).code == 0
+    assert (site.out / "images/still.png").read_bytes() == b"\x89PNG fake"
+    assert (site.out / "css/style.css").is_file()
+    for rel in ["css/.style.css.swp", "notes.txt~", ".hidden/secret.txt", "leak.txt"]:
+        assert not (site.out / rel).exists(), rel

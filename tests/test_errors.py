@@ -1,78 +1,46 @@
-"""The error contract: one line per problem naming file:line, exit 1, previous build/ untouched."""
+"""The error contract beyond the catalogue in test_bad_input.py: many problems at once, warnings."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 
-import pytest
-
 from conftest import Result, Site, post_text
-
-CASES = {
-    "bad YAML": (
-        "---\ntitle: 'x\ndate: 2013-01-01\n---\nbody\n",
-        r"^content/posts/bad\.md:\d+: invalid YAML: ",
-    ),
-    "missing title": (
-        "---\ndate: 2013-01-01\n---\nbody\n",
-        r"^content/posts/bad\.md:1: title: required, expected text",
-    ),
-    "unparsable date": (
-        "---\ntitle: x\ndate: April 9\n---\nbody\n",
-        r'^content/posts/bad\.md:3: date: expected YYYY-MM-DD or an ISO 8601 date-time, '
-        r'got "April 9"$',
-    ),
-    "impossible date": (
-        "---\ntitle: x\ndate: 2013-02-30\n---\nbody\n",
-        r'^content/posts/bad\.md:3: date: "2013-02-30" is not a real date',
-    ),
-    "tag not a string": (
-        "---\ntitle: x\ndate: 2013-01-01\ntags:\n  - ok\n  - [nested]\n---\nbody\n",
-        r"^content/posts/bad\.md:6: tags: expected each tag to be text, got a list",
-    ),
-    "not UTF-8": (
-        "---\ntitle: caf\xe9\ndate: 2013-01-01\n---\nbody\n".encode("latin-1"),
-        r"^content/posts/bad\.md:2: expected UTF-8 text, found byte 0xe9",
-    ),
-    "front matter not closed": (
-        "---\ntitle: x\ndate: 2013-01-01\nbody\n",
-        r"^content/posts/bad\.md:1: front matter is not closed",
-    ),
-    "no front matter": (
-        "Just some text.\n",
-        r"^content/posts/bad\.md:1: expected front matter",
-    ),
-    "film year not a number": (
-        "---\ntitle: x\ndate: 2013-01-01\nfilm:\n  title: Heat\n  year: nineteen\n---\nb\n",
-        r"^content/posts/bad\.md:6: film\.year: expected a whole number from 1870 to 2100",
-    ),
-}
-
-
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_bad_post_fails_cleanly(built_site: Site, cli: Callable[..., Result], case: str) -> None:
-    text, pattern = CASES[case]
-    before = built_site.snapshot()
-    built_site.post("bad", text)
-    result = cli("build", "--site", built_site.root)
-    assert result.code == 1
-    lines = result.err.splitlines()
-    assert re.search(pattern, lines[0]), lines
-    assert "Traceback" not in result.err
-    assert lines[-1] == "reelnotes: build failed: 1 problem"
-    assert built_site.snapshot() == before
 
 
 def test_duplicate_slug_names_both_files(built_site: Site, cli: Callable[..., Result]) -> None:
     before = built_site.snapshot()
-    built_site.post("zz-copy", post_text("First review", "2016-01-01"))
+    built_site.post("a-copy", post_text("Copy", "2016-01-01", slug="same"))
+    built_site.post("b-copy", post_text("Other copy", "2016-01-02", slug="same"))
     result = cli("build", "--site", built_site.root)
     assert result.code == 1
     assert result.err.splitlines()[0] == (
-        'content/posts/zz-copy.md:1: slug "first-review" is also used by content/posts/one.md '
-        "(give one of them another title or a slug: in its front matter)")
+        'content/posts/b-copy.md:4: slug: expected a slug of its own, but "same" is also '
+        "used by content/posts/a-copy.md (give one of them another slug)")
     assert built_site.snapshot() == before
+
+
+def test_same_title_twice_gets_two_addresses(built_site: Site,
+                                              cli: Callable[..., Result]) -> None:
+    built_site.post("2016-01-01-heat-rewatch", post_text("First review", "2016-01-01",
+                                                         body="Second look."))
+    built_site.post("later", post_text("Mine", "2017-01-01", slug="first-review"))
+    result = cli("build", "--site", built_site.root)
+    assert result.code == 0, result.err
+    assert result.err.splitlines() == [
+        'content/posts/one.md:2: warning: title gives the slug "first-review" of '
+        "content/posts/later.md: this post is at /posts/one/ instead (set slug: to choose "
+        "its address)",
+        'content/posts/2016-01-01-heat-rewatch.md:2: warning: title gives the slug '
+        '"first-review" of content/posts/later.md: this post is at /posts/heat-rewatch/ '
+        "instead (set slug: to choose its address)",
+    ]
+    assert built_site.html("posts/first-review/index.html").xpath("//h1/text()") == ["Mine"]
+    rewatch = built_site.html("posts/heat-rewatch/index.html")
+    assert rewatch.xpath("//link[@rel='canonical']/@href") == [
+        "https://example.org/posts/heat-rewatch/"]
+    assert "Second look." in rewatch.text_content()
+    assert (built_site.out / "posts/one/index.html").is_file()
 
 
 def test_all_errors_reported_together(built_site: Site, cli: Callable[..., Result]) -> None:
@@ -141,3 +109,18 @@ def test_missing_site_folder(cli: Callable[..., Result], tmp_path: Site) -> None
     result = cli("build", "--site", str(tmp_path) + "/nowhere")
     assert result.code == 1
     assert result.err.startswith("site folder not found")
+
+
+def test_alias_claimed_twice(built_site: Site, cli: Callable[..., Result]) -> None:
+    before = built_site.snapshot()
+    built_site.post("old", post_text("Old", "2012-01-01", aliases="[/2012/01/01/old/]"))
+    built_site.post("older", post_text("Older", "2011-01-01", aliases="[/2012/01/01/old/, /tags/]"))
+    result = cli("build", "--site", built_site.root)
+    assert result.code == 1
+    assert result.err.splitlines()[:2] == [
+        'content/posts/older.md:4: aliases: "/2012/01/01/old/" is already used by the post '
+        "content/posts/old.md (remove it from aliases)",
+        'content/posts/older.md:4: aliases: "/tags/" is already used by a page of the site '
+        "(remove it from aliases)",
+    ]
+    assert built_site.snapshot() == before

@@ -2,9 +2,9 @@
 
 The only module that writes the output folder (through output.Update). Posts come from the
 content-hash cache when their file is unchanged, and are parsed across processes otherwise;
-pages whose inputs did not change are not rendered again. Nothing in the output folder is
-touched until every page has rendered, and a failed build leaves it as it was. Files whose
-bytes did not change keep their inode and mtime.
+pages whose inputs did not change are not rendered again. The new site is staged beside the
+output and swapped in whole (output.Update), so a failed or killed build leaves the previous
+site as it was; files whose bytes did not change keep their inode and mtime.
 """
 
 from __future__ import annotations
@@ -17,19 +17,20 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
-from . import feed, urls
-from .cache import CACHE_DIR, BuildCache, PageKeys
+from . import feed, jsonfeed, urls
+from .cache import CACHE_DIR as CACHE_DIR  # re-exported: serve keeps its site under it
+from .cache import BuildCache, PageKeys
 from .config import SiteConfig
 from .content import load_content
 from .errors import Diagnostic, TemplateError
+from .output import MARKER as MARKER  # re-exported: serve checks for it
 from .output import Scratch, Update, check_out_dir, clean_stale
 from .parallel import default_jobs, fan_out
 from .reader import CachedReader, Progress
 from .render import Renderer
 from .site import Site, build_site
+from .sources import is_published
 from .theme import theme_static
-
-IGNORED_STATIC = (".DS_Store", "Thumbs.db")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +65,8 @@ class BuildReport:
 
     def summary(self) -> str:
         """One line for the terminal."""
-        return (f"Built {_count(self.posts, 'post')}, {_count(self.tags, 'tag')}: {self.pages} files "
+        return (f"Built {_count(self.posts, 'post')}, {_count(self.tags, 'tag')}: "
+                f"{self.pages} files "
                 f"({self.written} written, {self.unchanged} unchanged; "
                 f"{_count(self.parsed, 'post')} parsed, {self.rendered} of "
                 f"{len(self.site.pages) if self.site else 0} pages rendered) "
@@ -93,9 +95,12 @@ def static_files(config: SiteConfig) -> Iterator[tuple[str, Path]]:
         if not root.is_dir() or root.resolve() in seen_roots:
             continue
         seen_roots.add(root.resolve())
+        real_root = root.resolve()
         for path in sorted(root.rglob("*")):
-            if path.is_file() and path.name not in IGNORED_STATIC:
-                sources[path.relative_to(root).as_posix()] = path
+            rel = path.relative_to(root)
+            if (path.is_file() and all(is_published(part) for part in rel.parts)
+                    and path.resolve().is_relative_to(real_root)):
+                sources[rel.as_posix()] = path
     yield from sorted(sources.items())
 
 
@@ -105,6 +110,16 @@ def redirects_file(site: Site) -> str:
     lines = [f"{base}{page.url} {base}{page.vars['target'].url} 301"
              for page in site.pages if page.kind == "redirect"]
     return "\n".join(lines) + "\n" if lines else ""
+
+
+def generated_files(site: Site, now: datetime) -> list[tuple[str, str]]:
+    """Every output besides pages and static files: feeds, sitemap, robots.txt, redirects."""
+    files = [(urls.FEED, feed.rss(site, now))]
+    files += [(urls.tag_feed_url(tag.slug), feed.tag_rss(site, tag, now)) for tag in site.tags]
+    files += [(urls.JSON_FEED, jsonfeed.json_feed(site)), (urls.SITEMAP, feed.sitemap(site)),
+              (urls.ROBOTS, feed.robots(site))]
+    redirects = redirects_file(site)
+    return files + [("_redirects", redirects)] if redirects else files
 
 
 def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False,
@@ -121,6 +136,7 @@ def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False,
         jobs = jobs or default_jobs()
         reader = CachedReader(config, store, jobs, report)
         content = load_content(config, read=reader.read)
+        reader.forget_the_rest()
         site = build_site(config, content.posts, drafts=drafts, future=future, now=now)
         renderer = Renderer(site, config.root / CACHE_DIR / "jinja", live_reload)
         (config.root / CACHE_DIR / "jinja").mkdir(parents=True, exist_ok=True)
@@ -155,7 +171,7 @@ def _render_pages(site: Site, renderer: Renderer, keys: PageKeys, update: Update
     worker = (renderer, update.scratch)
     results = fan_out(partial(_render_one, worker), [index for index, _, _ in todo], jobs,
                       _render_in_worker, _adopt, (worker,), inherit=True)
-    for (_, dest, key), staged in zip(todo, results):
+    for (_, dest, key), staged in zip(todo, results, strict=True):
         if isinstance(staged, tuple):
             raise TemplateError(staged)
         update.staged(dest, key, staged)
@@ -192,13 +208,9 @@ def _render_in_worker(index: int) -> bool | tuple[Diagnostic, ...]:
 
 
 def _write_extras(site: Site, config: SiteConfig, now: datetime, update: Update) -> None:
-    """The feed, sitemap, robots.txt, _redirects and static files (always cheap)."""
-    update.write(urls.FEED, feed.rss(site, now).encode("utf-8"))
-    update.write(urls.SITEMAP, feed.sitemap(site).encode("utf-8"))
-    update.write(urls.ROBOTS, feed.robots(site).encode("utf-8"))
-    redirects = redirects_file(site)
-    if redirects:
-        update.write("_redirects", redirects.encode("utf-8"))
+    """Feeds, sitemap, robots.txt, _redirects and static files (always cheap)."""
+    for dest, text in generated_files(site, now):
+        update.write(dest, text.encode("utf-8"))
     for dest, source in static_files(config):
         update.copy(dest, source)
 

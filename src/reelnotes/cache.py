@@ -176,7 +176,9 @@ class BuildCache:
         """The cached read results for those of `keys` that are present and readable."""
         wanted = set(keys)
         found: dict[str, ReadResult] = {}
-        for key, blob in self._rows("SELECT key, value FROM posts"):
+        rows = (self._rows("SELECT key, value FROM posts") if len(wanted) > 8 else
+                (row for k in wanted for row in self._query_one(k)))
+        for key, blob in rows:
             if key in wanted:
                 try:
                     found[key] = pickle.loads(blob)
@@ -185,10 +187,28 @@ class BuildCache:
                     continue
         return found
 
-    def store_posts(self, results: dict[str, ReadResult], keep: set[str]) -> None:
-        """Add new read results and forget posts no longer present."""
+    def store_posts(self, results: dict[str, ReadResult]) -> None:
+        """Add new read results."""
         rows = ((k, pickle.dumps(v, pickle.HIGHEST_PROTOCOL)) for k, v in results.items())
-        self._execute(lambda db: _replace_rows(db, "posts", rows, keep))
+        self._execute(lambda db: db.executemany("INSERT OR REPLACE INTO posts VALUES (?, ?)",
+                                                rows).close())
+
+    def prune_posts(self, keep: set[str]) -> None:
+        """Forget the posts whose key is not in `keep`."""
+        def prune(db: sqlite3.Connection) -> None:
+            stale = [(k,) for (k,) in db.execute("SELECT key FROM posts") if k not in keep]
+            db.executemany("DELETE FROM posts WHERE key = ?", stale)
+        self._execute(prune)
+
+    def _query_one(self, key: str) -> list[Any]:
+        if self.db is None:
+            return []
+        try:
+            return self.db.execute("SELECT key, value FROM posts WHERE key = ?",
+                                   (key,)).fetchall()
+        except sqlite3.Error:
+            self.db = None
+            return []
 
     def outputs(self) -> dict[str, OutputRecord]:
         """What the previous build wrote, by output path."""
@@ -236,13 +256,6 @@ class BuildCache:
                 change(self.db)
         except sqlite3.Error:
             self.db = None
-
-
-def _replace_rows(db: sqlite3.Connection, table: str, rows: Iterable[tuple[str, bytes]],
-                  keep: set[str]) -> None:
-    db.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", rows)
-    stale = [(k,) for (k,) in db.execute(f"SELECT key FROM {table}") if k not in keep]
-    db.executemany(f"DELETE FROM {table} WHERE key = ?", stale)
 
 
 def _open(path: Path) -> sqlite3.Connection | None:

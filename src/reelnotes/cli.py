@@ -4,7 +4,9 @@ prints or exits."""
 from __future__ import annotations
 
 import argparse
+import logging
 import os
+import shlex
 import sys
 import time
 from collections.abc import Sequence
@@ -12,9 +14,11 @@ from pathlib import Path
 from typing import TextIO
 
 from . import __version__
-from .build import build
+from .build import build, clock
+from .check import check
 from .config import SiteConfig, load_config
 from .errors import Diagnostic, ReelnotesError
+from .scaffold import init_site, new_post
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -25,12 +29,17 @@ def report(diagnostics: Sequence[Diagnostic]) -> None:
         print(diagnostic, file=sys.stderr)
 
 
-def site_config(args: argparse.Namespace) -> SiteConfig:
-    """Load the site's config and apply command-line overrides."""
+def site_root(args: argparse.Namespace) -> Path:
+    """The --site folder, which must exist."""
     root = Path(args.site).absolute()
     if not root.is_dir():
         raise ReelnotesError(Diagnostic(f"site folder not found: {args.site}"))
-    config, warnings = load_config(root)
+    return root
+
+
+def site_config(args: argparse.Namespace) -> SiteConfig:
+    """Load the site's config and apply command-line overrides."""
+    config, warnings = load_config(site_root(args))
     report(warnings)
     if getattr(args, "base_url", None):
         config = config.with_base_url(args.base_url)
@@ -94,6 +103,112 @@ def cmd_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- import wordpress ---------------------------------------------------------------------
+
+class _ProgressLine:
+    """Show import progress on one terminal line, redrawn at most once a percent."""
+
+    def __init__(self) -> None:
+        self.last: tuple[str, int] | None = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        percent = 100 * done // total if total else 100
+        if (stage, percent) != self.last:
+            self.last = (stage, percent)
+            print(f"\r{stage:<10} {percent:3d}%", end="", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.last is not None:
+            print("\r\033[K", end="", file=sys.stderr, flush=True)
+
+
+def cmd_import_wordpress(args: argparse.Namespace) -> int:
+    """Import a WordPress export into the site's content/ folder."""
+    from .wpimport import import_wordpress
+
+    config = site_config(args)
+    show = _ProgressLine() if sys.stderr.isatty() else None
+    try:
+        result = import_wordpress(Path(args.export), config, force=args.force, progress=show)
+    finally:
+        if show is not None:
+            show.close()
+    print("\n".join(result.lines()))
+    return EXIT_OK
+
+
+def add_import_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`reelnotes import wordpress EXPORT.xml [--site DIR] [--force]`."""
+    imp = commands.add_parser("import", help="import posts from another blog",
+                              description="Import posts and comments from another blog.")
+    sources = imp.add_subparsers(dest="source", metavar="SOURCE")
+    sources.required = True
+    wp = sources.add_parser(
+        "wordpress", help="import a WordPress export (Tools → Export)",
+        description="Import a WordPress export file (WXR): posts, drafts and approved "
+                    "comments, with each post's old address kept as a redirect.")
+    wp.add_argument("export", metavar="EXPORT.xml", help="the export file")
+    wp.add_argument("--site", default=".", metavar="DIR", help="the site folder (default: .)")
+    wp.add_argument("--force", action="store_true",
+                    help="replace files edited since the last import")
+    wp.set_defaults(run=cmd_import_wordpress)
+
+# --- end import wordpress -----------------------------------------------------------------
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Build into a private folder and serve it, rebuilding on change with --watch."""
+    from .serve import DevServer, ServeOptions, serve_warning  # keeps watchdog out of build
+
+    # watchdog logs a harmless race when it stops; the terminal is for the author's news.
+    logging.getLogger("watchdog").addHandler(logging.NullHandler())
+
+    root = site_root(args)
+    options = ServeOptions(host=args.host, port=args.port, watch=args.watch, drafts=args.drafts,
+                           poll=args.poll)
+    warning = serve_warning(options)
+    if warning:
+        print(warning, file=sys.stderr)
+    server = DevServer(root, options, log=lambda line: print(line, file=sys.stderr, flush=True))
+    try:
+        server.start()
+        watching = " (watching for changes)" if args.watch else ""
+        print(f"Serving {server.url}{watching}; press Ctrl-C to stop", flush=True)
+        server.wait()
+    except KeyboardInterrupt:
+        print("Stopped.", file=sys.stderr)
+    finally:
+        server.stop()
+    return EXIT_OK
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Create a new site folder."""
+    folder = Path(args.dir)
+    written = init_site(folder, with_templates=args.with_templates, now=clock())
+    print(f"Created a new site in {folder} ({len(written)} files). Next:")
+    print(f"  cd {shlex.quote(str(folder))}")
+    print("  reelnotes serve --watch --drafts")
+    return EXIT_OK
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    """Write a new draft post and print its path."""
+    config = site_config(args)
+    tags = args.tags.split(",") if args.tags else []
+    path = new_post(config, args.title, film=args.film, year=args.year, tags=tags, now=clock())
+    print(path.relative_to(config.root).as_posix() if args.site == "." else path)
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate everything without writing; exit 1 on any error."""
+    config = site_config(args)
+    result = check(config, drafts=args.drafts)
+    report(result.problems)
+    print(result.summary(), file=sys.stderr if result.errors else sys.stdout)
+    return EXIT_ERROR if result.errors else EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser for every command."""
     top = argparse.ArgumentParser(
@@ -113,6 +228,44 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--jobs", "-j", type=int, metavar="N",
                    help="processes to use (default: one per CPU)")
     b.set_defaults(run=cmd_build)
+    add_import_parser(commands)
+
+
+    s = commands.add_parser("serve", help="preview the site, rebuilding on change",
+                            description="Build the site into .reelnotes-cache/serve/ and serve "
+                            "it; with --watch, rebuild and reload the browser on every save.")
+    s.add_argument("--site", default=".", metavar="DIR", help="the site folder (default: .)")
+    s.add_argument("--watch", action="store_true", help="rebuild and live-reload on change")
+    s.add_argument("--port", type=int, default=8000, help="the port (default: 8000)")
+    s.add_argument("--host", default="127.0.0.1",
+                   help="the address to listen on (default: 127.0.0.1, this machine only)")
+    s.add_argument("--drafts", action="store_true", help="include posts with draft: true")
+    s.add_argument("--poll", action="store_true",
+                   help="poll for changes (network drives, containers) instead of OS events")
+    s.set_defaults(run=cmd_serve)
+
+    i = commands.add_parser("init", help="create a new site", description="Create a new, "
+                            "working site: settings, one sample post, and optionally the theme.")
+    i.add_argument("dir", metavar="DIR", help="the new site's folder (new or empty)")
+    i.add_argument("--with-templates", action="store_true",
+                   help="copy the built-in theme's templates into DIR/templates to edit them")
+    i.set_defaults(run=cmd_init)
+
+    n = commands.add_parser("new", help="start a new draft post",
+                            description="Write content/posts/<date>-<slug>.md with draft: true.")
+    n.add_argument("title", help="the post's title")
+    n.add_argument("--film", metavar="NAME", help="the film the post reviews")
+    n.add_argument("--year", type=int, help="the film's year of release")
+    n.add_argument("--tags", metavar="A,B", help="comma-separated tags")
+    n.add_argument("--site", default=".", metavar="DIR", help="the site folder (default: .)")
+    n.set_defaults(run=cmd_new)
+
+    c = commands.add_parser("check", help="validate the site without building it",
+                            description="Check every post, comment file, template and "
+                            "internal link; write nothing; exit 1 on any error.")
+    c.add_argument("--site", default=".", metavar="DIR", help="the site folder (default: .)")
+    c.add_argument("--drafts", action="store_true", help="check as if drafts were published")
+    c.set_defaults(run=cmd_check)
     return top
 
 
@@ -134,6 +287,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("reelnotes: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and closed: not an error of ours
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,18 +15,21 @@ from . import urls
 from .config import SiteConfig
 from .errors import ContentError, Diagnostic, did_you_mean
 from .frontmatter import Document, FrontMatterError, decode, parse_yaml, split
-from .markdown import plain_text, render_comment, render_inline, render_post
+from .markdown import RenderedBody, plain_text, render_comment, render_inline, render_post
 
 POST_KEYS = frozenset(
-    "title date updated film films tags epigraph slug summary draft rating watched rewatch "
-    "spoilers aliases".split()
+    [
+        "title", "date", "updated", "film", "films", "tags", "epigraph", "slug", "summary",
+        "draft", "rating", "watched", "rewatch", "spoilers", "aliases",
+    ]
 )
 FILM_KEYS = frozenset(
-    "title year director original_title country runtime poster ids".split()
+    ["title", "year", "director", "original_title", "country", "runtime", "poster", "ids"]
 )
-ID_KEYS = frozenset("imdb tmdb wikidata letterboxd".split())
-COMMENT_KEYS = frozenset("author date url body".split())
+ID_KEYS = frozenset(["imdb", "tmdb", "wikidata", "letterboxd"])
+COMMENT_KEYS = frozenset(["author", "date", "url", "body"])
 MAX_POST_BYTES = 10 * 1024 * 1024
+MIN_YEAR, MAX_YEAR = 1000, 9000
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +110,7 @@ class Post:
     """Left out of the site unless building with drafts."""
     rating: float | None = None
     """0 to 5 in halves."""
-    watched: date | None = None
+    watched: dt.date | None = None
     """When the author watched the film."""
     rewatch: bool = False
     """True if this was not the first viewing."""
@@ -117,7 +121,17 @@ class Post:
     comments: tuple[Comment, ...] = ()
     """Readers' comments, oldest first."""
     word_count: int = 0
-    """Words in the body, for the reading time."""
+    """Words in the body, for the reading time (each CJK character counts as half a word)."""
+    spoiler_free_html: str = ""
+    """The body before <!--spoilers--> (the whole body when there is no marker)."""
+    explicit_slug: bool = False
+    """True if the front matter sets `slug:`: a clash is then an error, not renamed."""
+    key_lines: tuple[tuple[str, int], ...] = ()
+    """The line of each top-level front-matter key, for messages raised after reading."""
+
+    def line(self, key: str) -> int:
+        """The line of a front-matter key in the source file (1 if absent)."""
+        return dict(self.key_lines).get(key, 1)
 
     @property
     def url(self) -> str:
@@ -134,6 +148,11 @@ class Post:
         """The summary as plain text, for meta descriptions."""
         return plain_text(self.summary_html)
 
+    @property
+    def reading_minutes(self) -> int:
+        """Minutes to read the body at 230 words a minute, at least 1."""
+        return max(1, round(self.word_count / WORDS_PER_MINUTE))
+
 
 class _Checker:
     """Collects problems for one file while reading typed values out of its front matter."""
@@ -148,7 +167,9 @@ class _Checker:
     def fail(self, key: tuple[str | int, ...], message: str, hint: str | None = None) -> None:
         self.problems.append(Diagnostic(message, self.path, self.doc.line(*key), hint))
 
-    def unknown_keys(self, data: dict[str, Any], known: frozenset[str], where: tuple[str, ...]) -> None:
+    def unknown_keys(
+        self, data: dict[str, Any], known: frozenset[str], where: tuple[str, ...]
+    ) -> None:
         for key in data:
             if key not in known:
                 label = ".".join(where + (key,))
@@ -240,21 +261,29 @@ def parse_moment(value: Any, tz: ZoneInfo) -> datetime:
     shown = f'"{text}"'
     if _DAY.fullmatch(text):
         try:
-            return datetime.combine(date.fromisoformat(text), time(), tz)
+            day = date.fromisoformat(text)
         except ValueError as err:
-            raise ValueError(f"{shown} is not a real date ({err})") from err
+            raise ValueError(f"expected a real date, got {shown} ({err})") from err
+        return _in_range(datetime.combine(day, time(), tz), shown)
     if not re.match(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", text):
         raise ValueError(f"expected YYYY-MM-DD or an ISO 8601 date-time, got {shown}")
     try:
         moment = datetime.fromisoformat(text)
     except ValueError as err:
-        raise ValueError(f"{shown} is not a valid date-time ({err})") from err
-    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+        raise ValueError(f"expected a real date-time, got {shown} ({err})") from err
+    return _in_range(moment if moment.tzinfo else moment.replace(tzinfo=tz), shown)
+
+
+def _in_range(moment: datetime, shown: str) -> datetime:
+    """Keep years where every time zone conversion stays within what datetime can hold."""
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        raise ValueError(f"expected a year from {MIN_YEAR} to {MAX_YEAR}, got {shown}")
+    return moment
 
 
 def _films(chk: _Checker, data: dict[str, Any]) -> tuple[Film, ...]:
     if "film" in data and "films" in data:
-        chk.fail(("films",), "use either film or films, not both")
+        chk.fail(("films",), "films: expected either film or films, got both")
         return ()
     if "film" in data:
         raw, key, many = data["film"], "film", False
@@ -295,7 +324,9 @@ def _films(chk: _Checker, data: dict[str, Any]) -> tuple[Film, ...]:
     return tuple(films)
 
 
-def _film_ids(chk: _Checker, item: dict[str, Any], where: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+def _film_ids(
+    chk: _Checker, item: dict[str, Any], where: tuple[str, ...]
+) -> tuple[tuple[str, str], ...]:
     raw = item.get("ids")
     if raw is None:
         return ()
@@ -369,7 +400,10 @@ def _aliases(chk: _Checker, data: dict[str, Any]) -> tuple[str, ...]:
     out = []
     for i, item in enumerate(raw):
         url = urls.alias_url(item) if isinstance(item, str) else None
-        if url is None:
+        if url in urls.RESERVED:
+            chk.fail(("aliases", i), f"aliases: expected an old address, got {item!r}, a file "
+                     "the site itself writes", "remove it from aliases")
+        elif url is None:
             chk.fail(("aliases", i), f"aliases: expected a path such as \"/2013/04/09/slug/\", "
                      f"got {item!r}")
         else:
@@ -377,13 +411,65 @@ def _aliases(chk: _Checker, data: dict[str, Any]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def read_post(path: Path, rel: str, config: SiteConfig) -> tuple[Post | None, list[Diagnostic]]:
-    """Read one post file; return the Post (None if it has errors) and all its diagnostics."""
+def _summary_html(summary: str) -> str:
+    """Front matter's summary as inline Markdown; "<" is text here, so no raw HTML gets in."""
+    return f"<p>{render_inline(summary.replace('<', '&lt;'))}</p>"
+
+
+def _too_big(raw: bytes, rel: str) -> Diagnostic:
+    """The problem of a content file over the size limit."""
+    return Diagnostic(f"file is {len(raw) // 1048576} MB: expected at most "
+                      f"{MAX_POST_BYTES // 1048576} MB", rel, 1)
+
+
+SPOILERS_MARKER = "<!--spoilers-->"
+WORDS_PER_MINUTE = 230
+_SPOILER_LINE = re.compile(r"^<!--spoilers-->[ \t]*\n?", re.MULTILINE)
+_FOOTNOTE_DEF = re.compile(r"^\[\^[^\]\n]+\]:.*(?:\n(?:[ \t]+\S.*|[ \t]*$))*", re.MULTILINE)
+_FOOTNOTES = '<hr class="footnotes-sep"'
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def count_words(text: str) -> int:
+    """Words for the reading time: spaced words, plus half a word per CJK character."""
+    cjk = len(_CJK.findall(text))
+    return len(_CJK.sub(" ", text).split()) + (cjk + 1) // 2
+
+
+def _details(html: str) -> str:
+    """Wrap the spoiler part of a body in <details>, keeping footnotes outside it."""
+    before, after = _SPOILER_LINE.split(html, maxsplit=1)
+    notes = ""
+    if _FOOTNOTES in after:
+        after, notes = after.split(_FOOTNOTES, 1)
+        notes = _FOOTNOTES + notes
+    return (f'{before}<details class="spoilers">\n<summary>Spoilers: the rest of this review '
+            f"reveals the plot</summary>\n{after}</details>\n{notes}")
+
+
+def _hide_spoilers(body: RenderedBody, text: str, page_url: str) -> tuple[RenderedBody, str]:
+    """Put the body after a <!--spoilers--> line in <details>; summarise only what precedes it."""
+    if not _SPOILER_LINE.search(body.html):
+        return body, body.html
+    before, after = text.split(SPOILERS_MARKER, 1)
+    # Footnotes referenced before the marker may be defined after it.
+    notes = "\n".join(m.group(0) for m in _FOOTNOTE_DEF.finditer(after))
+    safe = render_post(before + "\n\n" + notes, page_url)
+    hidden = RenderedBody(_details(body.html), _details(body.feed_html), safe.summary_html)
+    return hidden, safe.html
+
+
+def read_post(path: Path, rel: str, config: SiteConfig,
+              slug: str | None = None) -> tuple[Post | None, list[Diagnostic]]:
+    """Read one post file; return the Post (None if it has errors) and all its diagnostics.
+
+    `slug` replaces the one derived from the title (used to tell apart posts whose titles give
+    the same slug); a `slug:` in the front matter wins over both.
+    """
     try:
         raw = path.read_bytes()
         if len(raw) > MAX_POST_BYTES:
-            return None, [Diagnostic(f"file is {len(raw) // 1048576} MB: expected a post of "
-                                     f"at most {MAX_POST_BYTES // 1048576} MB", rel, 1)]
+            return None, [_too_big(raw, rel)]
         doc = split(decode(raw))
     except FrontMatterError as err:
         return None, [err.diagnostic(rel)]
@@ -394,12 +480,12 @@ def read_post(path: Path, rel: str, config: SiteConfig) -> tuple[Post | None, li
     chk.unknown_keys(data, POST_KEYS, ())
     title = chk.text(data, "title", required=True)
     when = chk.moment(data, "date", required=True)
-    slug = data.get("slug")
-    if slug is not None:
-        if not isinstance(slug, str) or not urls.is_safe_slug(slug):
+    explicit = data.get("slug")
+    if explicit is not None:
+        if not isinstance(explicit, str) or not urls.is_safe_slug(explicit):
             chk.fail(("slug",), f"slug: expected letters, digits and dashes (no '/' or '..'), "
-                     f"got {slug!r}")
-            slug = None
+                     f"got {explicit!r}")
+            explicit = None
     summary = chk.text(data, "summary")
     fields: dict[str, Any] = dict(
         updated=chk.moment(data, "updated"),
@@ -413,12 +499,13 @@ def read_post(path: Path, rel: str, config: SiteConfig) -> tuple[Post | None, li
         spoilers=chk.flag(data, "spoilers"),
         aliases=_aliases(chk, data),
     )
-    diagnostics = chk.warnings + chk.problems
+    diagnostics = sorted(chk.warnings + chk.problems, key=lambda d: d.line or 0)
     if chk.problems or title is None or when is None:
         return None, diagnostics
-    slug = slug or urls.slugify(title, fallback_seed=rel)
+    slug = explicit or slug or urls.slugify(title, fallback_seed=rel)
     page_url = config.base_url + urls.post_url(slug)
     body = render_post(doc.body, page_url)
+    body, spoiler_free = _hide_spoilers(body, doc.body, page_url)
     return Post(
         src_path=rel,
         slug=slug,
@@ -426,16 +513,24 @@ def read_post(path: Path, rel: str, config: SiteConfig) -> tuple[Post | None, li
         date=when,
         body_html=body.html,
         feed_html=body.feed_html,
-        summary_html=f"<p>{render_inline(summary)}</p>" if summary else body.summary_html,
-        word_count=len(plain_text(body.html).split()),
+        summary_html=_summary_html(summary) if summary else body.summary_html,
+        spoiler_free_html=spoiler_free,
+        word_count=count_words(plain_text(body.html)),
+        explicit_slug=explicit is not None,
+        key_lines=tuple((str(k[0]), n) for k, n in doc.lines.items() if len(k) == 1),
         **fields,
     ), diagnostics
 
 
-def read_comments(path: Path, rel: str, tz: ZoneInfo) -> tuple[tuple[Comment, ...], list[Diagnostic]]:
+def read_comments(
+    path: Path, rel: str, tz: ZoneInfo
+) -> tuple[tuple[Comment, ...], list[Diagnostic]]:
     """Read one comments file: a YAML list of {author, date, url?, body}."""
     try:
-        data, lines = parse_yaml(decode(path.read_bytes()))
+        raw = path.read_bytes()
+        if len(raw) > MAX_POST_BYTES:
+            return (), [_too_big(raw, rel)]
+        data, lines = parse_yaml(decode(raw))
     except FrontMatterError as err:
         return (), [err.diagnostic(rel)]
     doc = Document({}, lines, "", 0)
@@ -489,27 +584,69 @@ def post_files(config: SiteConfig) -> list[Path]:
                   key=lambda p: p.parts)  # the order of sorting Paths, without their slow __lt__
 
 
-def load_content(config: SiteConfig,
-                 read: Callable[[Path, str, SiteConfig], tuple[Post | None, list[Diagnostic]]]
-                 = read_post) -> Content:
+Reader = Callable[[Path, str, SiteConfig, str | None], tuple[Post | None, list[Diagnostic]]]
+"""How load_content reads one post file: read_post, or a caching stand-in with its signature."""
+
+
+def _stem_slug(post: Post, taken: set[str]) -> str:
+    """A free slug from the post's file name (its date prefix dropped), numbered if need be."""
+    stem = re.sub(r"^\d{4}-\d{2}-\d{2}-", "", PurePosixPath(post.src_path).stem)
+    base = urls.slugify(stem, fallback_seed=post.src_path)
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _unique_slugs(config: SiteConfig, result: Content, read: Reader,
+                  problems: list[Diagnostic]) -> dict[str, Post]:
+    """Give every post its own slug; two explicit `slug:` values that clash are an error.
+
+    When titles give the same slug, the post that set it explicitly, else the oldest, keeps
+    it; the others move to a slug from their file name, with a warning.
+    """
+    groups: dict[str, list[Post]] = {}
+    for post in result.posts:
+        groups.setdefault(post.slug, []).append(post)
+    taken = set(groups)
+    by_slug: dict[str, Post] = {}
+    for slug, group in sorted(groups.items()):
+        group.sort(key=lambda p: (not p.explicit_slug, p.date, p.src_path))
+        keeper, others = group[0], group[1:]
+        by_slug[slug] = keeper
+        for post in others:
+            if post.explicit_slug:
+                problems.append(Diagnostic(
+                    f'slug: expected a slug of its own, but "{slug}" is also used by '
+                    f"{keeper.src_path}", post.src_path, post.line("slug"),
+                    "give one of them another slug"))
+                continue
+            new = _stem_slug(post, taken)
+            taken.add(new)
+            moved, _ = read(config.root / post.src_path, post.src_path, config, new)
+            if moved is None:
+                continue  # the file changed under us: the next build reads it afresh
+            by_slug[new] = moved
+            result.warnings.append(Diagnostic(
+                f'title gives the slug "{slug}" of {keeper.src_path}: this post is at '
+                f"/{moved.url} instead", post.src_path, post.line("title"),
+                "set slug: to choose its address", "warning"))
+    return by_slug
+
+
+def load_content(config: SiteConfig, read: Reader = read_post) -> Content:
     """Read every post and comment file; raise ContentError listing every problem found."""
     problems: list[Diagnostic] = []
     result = Content()
     for path in post_files(config):
         rel = path.relative_to(config.root).as_posix()
-        post, diagnostics = read(path, rel, config)
+        post, diagnostics = read(path, rel, config, None)
         problems += [d for d in diagnostics if d.severity == "error"]
         result.warnings += [d for d in diagnostics if d.severity == "warning"]
         if post is not None:
             result.posts.append(post)
-    by_slug: dict[str, Post] = {}
-    for post in result.posts:
-        other = by_slug.get(post.slug)
-        if other is not None:
-            problems.append(Diagnostic(
-                f'slug "{post.slug}" is also used by {other.src_path}', post.src_path, 1,
-                "give one of them another title or a slug: in its front matter"))
-        by_slug[post.slug] = post
+    by_slug = _unique_slugs(config, result, read, problems)
     comments_dir = config.content_dir / "comments"
     if comments_dir.is_dir():
         for path in sorted(comments_dir.iterdir()):

@@ -1,14 +1,15 @@
-"""The RSS feed, sitemap and robots.txt, as strings with absolute URLs."""
+"""The RSS feeds (site and per tag), sitemap and robots.txt, as strings with absolute URLs."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from xml.sax.saxutils import escape, quoteattr
 
 from . import urls
-from .site import Site
+from .content import Post
+from .site import Site, Tag
 
 FEED_SIZE = 20
 # Characters XML 1.0 forbids, and bidi controls that could disguise text.
@@ -22,14 +23,29 @@ def xml_text(value: str) -> str:
 
 def rfc822(moment: datetime) -> str:
     """An RFC 822 date for RSS, independent of the locale."""
-    return format_datetime(moment.astimezone(timezone.utc), usegmt=True)
+    return format_datetime(moment.astimezone(UTC), usegmt=True)
 
 
 def rss(site: Site, now: datetime) -> str:
     """RSS 2.0 with the 20 newest posts: summary as description, full HTML as content:encoded."""
     config = site.config
-    feed_url = config.base_url + urls.FEED
-    posts = site.posts[:FEED_SIZE]
+    return _rss(site, site.posts, config.title, config.description or config.title,
+                urls.FEED, urls.INDEX, now)
+
+
+def tag_rss(site: Site, tag: Tag, now: datetime) -> str:
+    """RSS 2.0 with the 20 newest posts of one tag."""
+    config = site.config
+    return _rss(site, tag.posts, f"{config.title}: {tag.name}",
+                f"Posts tagged “{tag.name}” on {config.title}", urls.tag_feed_url(tag.slug),
+                tag.url, now)
+
+
+def _rss(site: Site, all_posts: tuple[Post, ...], title: str, description: str, self_url: str,
+         home_url: str, now: datetime) -> str:
+    config = site.config
+    feed_url = config.base_url + self_url
+    posts = all_posts[:FEED_SIZE]
     built = posts[0].updated or posts[0].date if posts else now
     out = [
         '<?xml version="1.0" encoding="utf-8"?>',
@@ -37,33 +53,39 @@ def rss(site: Site, now: datetime) -> str:
         'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
         'xmlns:dc="http://purl.org/dc/elements/1.1/">',
         "<channel>",
-        f"<title>{xml_text(config.title)}</title>",
-        f"<link>{xml_text(config.base_url)}</link>",
-        f"<description>{xml_text(config.description or config.title)}</description>",
+        f"<title>{xml_text(title)}</title>",
+        f"<link>{xml_text(config.base_url + home_url)}</link>",
+        f"<description>{xml_text(description)}</description>",
         f"<language>{xml_text(config.language)}</language>",
         f"<lastBuildDate>{rfc822(built)}</lastBuildDate>",
         f"<atom:link href={quoteattr(feed_url)} rel=\"self\" type=\"application/rss+xml\"/>",
         "<generator>reelnotes</generator>",
     ]
     for post in posts:
-        link = config.base_url + post.url
-        out += [
-            "<item>",
-            f"<title>{xml_text(post.title)}</title>",
-            f"<link>{xml_text(link)}</link>",
-            f'<guid isPermaLink="true">{xml_text(link)}</guid>',
-            f"<pubDate>{rfc822(post.date)}</pubDate>",
-        ]
-        if config.author:
-            out.append(f"<dc:creator>{xml_text(config.author)}</dc:creator>")
-        out += [f"<category>{xml_text(tag)}</category>" for tag in post.tags]
-        out += [
-            f"<description>{xml_text(post.summary_html)}</description>",
-            f"<content:encoded>{xml_text(post.feed_html)}</content:encoded>",
-            "</item>",
-        ]
+        out += _rss_item(site, post)
     out += ["</channel>", "</rss>", ""]
     return "\n".join(out)
+
+
+def _rss_item(site: Site, post: Post) -> list[str]:
+    config = site.config
+    link = config.base_url + post.url
+    out = [
+        "<item>",
+        f"<title>{xml_text(post.title)}</title>",
+        f"<link>{xml_text(link)}</link>",
+        f'<guid isPermaLink="true">{xml_text(link)}</guid>',
+        f"<pubDate>{rfc822(post.date)}</pubDate>",
+    ]
+    if config.author:
+        out.append(f"<dc:creator>{xml_text(config.author)}</dc:creator>")
+    out += [f"<category>{xml_text(tag)}</category>" for tag in post.tags]
+    out += [
+        f"<description>{xml_text(post.summary_html)}</description>",
+        f"<content:encoded>{xml_text(post.feed_html)}</content:encoded>",
+        "</item>",
+    ]
+    return out
 
 
 def sitemap(site: Site) -> str:

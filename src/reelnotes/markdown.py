@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 from urllib.parse import urljoin
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
@@ -44,8 +45,8 @@ def _walk(tokens: Sequence[Token]) -> list[Token]:
     return out
 
 
-def _mark_links_ugc(state: object) -> None:
-    for tok in _walk(getattr(state, "tokens")):
+def _mark_links_ugc(state: StateCore) -> None:
+    for tok in _walk(state.tokens):
         if tok.type == "link_open":
             tok.attrSet("rel", "nofollow ugc")
 
@@ -83,22 +84,22 @@ def render_post(text: str, page_url: str) -> RenderedBody:
 
 def _summary(text: str, tokens: list[Token], env: dict[str, object]) -> str:
     if MORE_MARKER in text:
-        return POSTS.render(text.split(MORE_MARKER, 1)[0]).strip()
+        return str(POSTS.render(text.split(MORE_MARKER, 1)[0])).strip()
     for start, tok in enumerate(tokens):
         if tok.type == "paragraph_open" and tok.level == 0:
             end = next(i for i in range(start, len(tokens)) if tokens[i].type == "paragraph_close")
-            return POSTS.renderer.render(tokens[start : end + 1], POSTS.options, env).strip()
+            return str(POSTS.renderer.render(tokens[start : end + 1], POSTS.options, env)).strip()
     return ""
 
 
 def render_inline(text: str) -> str:
     """Render one line of the author's Markdown (a summary, an epigraph) without a <p>."""
-    return POSTS.renderInline(text)
+    return str(POSTS.renderInline(text))
 
 
 def render_comment(text: str) -> str:
     """Render a reader's comment: raw HTML shown as text, links nofollow ugc."""
-    return COMMENTS.render(text)
+    return str(COMMENTS.render(text))
 
 
 class _TextExtractor(HTMLParser):

@@ -1,18 +1,20 @@
-"""The output folder: changes are collected first, then applied in place with an undo journal.
+"""The output folder: the next site is staged beside it and swapped in whole, or not at all.
 
-Used by build.py alone, so build remains the only writer of the output folder. Rendering
-finishes before anything in the output folder is touched: new bytes wait in a flat scratch
-folder beside it. Applying renames each changed file into place (one atomic rename each),
-moves stale files out, and on any failure puts every file back, so a failed build leaves the
-previous output as it was. Files whose bytes did not change are not touched at all: they keep
-their inode and mtime, and a rebuild with nothing to do does no directory work.
+Used by build.py alone, so build remains the only writer of the output folder. Pages are
+rendered (by worker processes too) into a staging tree beside the output. If nothing changed,
+the staging tree is thrown away and the output is not touched at all. Otherwise every file
+that kept its bytes is hard-linked into the staging tree (same inode and mtime, so a sync
+tool skips it) and the tree is swapped with the output in one atomic rename, so a build that
+fails or is killed at any moment leaves the complete previous site or the complete new one.
 """
 
 from __future__ import annotations
 
-import hashlib
+import ctypes
+import ctypes.util
 import os
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,11 +36,40 @@ def check_out_dir(out: Path) -> None:
 
 
 def clean_stale(out: Path) -> None:
-    """Remove scratch folders left by builds that were killed."""
-    if out.parent.is_dir():
-        for kind in ("tmp", "undo"):
-            for stale in out.parent.glob(f".{out.name}.{kind}-*"):
-                shutil.rmtree(stale, ignore_errors=True)
+    """Remove staging folders left by builds that were killed (not those of running builds)."""
+    if not out.parent.is_dir():
+        return
+    for stale in [*out.parent.glob(f".{out.name}.tmp-*"), *out.parent.glob(f".{out.name}.old-*")]:
+        if not _running(stale.name.rsplit("-", 1)[-1]):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _running(pid: str) -> bool:
+    """True if `pid` is another process that is still alive."""
+    if not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # alive, but another user's
+        return True
+    return True
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths with Linux renameat2(RENAME_EXCHANGE); False if unsupported."""
+    name = ctypes.util.find_library("c")
+    if not name:
+        return False
+    try:
+        libc = ctypes.CDLL(name, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return bool(result == 0)
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:
@@ -64,21 +95,18 @@ class Scratch:
     folder: Path
     """The scratch folder beside it."""
     fresh: bool
-    """No previous output: files go in a tree that is renamed into place whole."""
+    """No previous output: nothing to compare with or link from."""
 
     def where(self, dest: str) -> Path:
-        """The scratch file for `dest` (a flat name when updating an existing output)."""
-        if self.fresh:
-            return self.folder / dest
-        return self.folder / hashlib.sha1(dest.encode("utf-8", "surrogatepass")).hexdigest()
+        """The staged file for `dest`."""
+        return self.folder / dest
 
     def put(self, dest: str, data: bytes) -> bool:
         """Stage `data` for `dest` unless the output already holds these bytes; True if staged."""
         if not self.fresh and _same_bytes(self.out / dest, data):
             return False
         target = self.where(dest)
-        if self.fresh:
-            target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         return True
 
@@ -91,7 +119,7 @@ class Update:
         self.previous = previous
         folder = out.parent / f".{out.name}.tmp-{os.getpid()}"
         shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
+        folder.mkdir(parents=True)  # beside the output: the same file system, for the swap
         self.scratch = Scratch(out, folder, fresh=not out.is_dir())
         self.pending: dict[str, Path] = {}
         self.keys: dict[str, str] = {}
@@ -144,129 +172,47 @@ class Update:
         self.keys[dest] = key or ""
 
     def commit(self) -> None:
-        """Apply every change to the output folder; on failure restore it and re-raise."""
-        if self.scratch.fresh:
-            (self.scratch.folder / MARKER).write_text(MARKER_TEXT)
-            os.rename(self.scratch.folder, self.out)
-            self._record_pending()
+        """Swap the staged site into place, unless it is the same as the output already."""
+        if not self.scratch.fresh and not self.pending and not self._stale():
+            self.abort()  # nothing changed: leave every file, and the folder, as it is
             return
-        journal = _Journal(self.out)
-        try:
-            journal.start()
-            stale, dirs = self._stale()
-            for dest in stale:
-                journal.remove(dest)
-            for folder in dirs:
-                journal.remove_dir(folder)
-            for dest, temp in sorted(self.pending.items()):
-                journal.put(dest, temp)
-            self._record_pending()
-        except BaseException:
-            journal.undo()
-            raise
-        finally:
-            journal.close()
-            self.abort()
-
-    def abort(self) -> None:
-        """Throw the scratch folder away."""
-        shutil.rmtree(self.scratch.folder, ignore_errors=True)
-
-    def _record_pending(self) -> None:
+        kept = [dest for dest in self.keys if dest not in self.pending]
+        for dest in kept:
+            target = self.scratch.where(dest)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(self.out / dest, target)
+            except OSError:  # a file system without hard links
+                shutil.copy2(self.out / dest, target)
+        (self.scratch.folder / MARKER).write_text(MARKER_TEXT)
+        if not self.out.exists():
+            os.rename(self.scratch.folder, self.out)
+        elif _exchange(self.scratch.folder, self.out):
+            shutil.rmtree(self.scratch.folder, ignore_errors=True)  # now the old site
+        else:
+            old = self.out.parent / f".{self.out.name}.old-{os.getpid()}"
+            os.rename(self.out, old)
+            os.rename(self.scratch.folder, self.out)
+            shutil.rmtree(old, ignore_errors=True)
         for dest in self.pending:
             if self.keys[dest]:
                 self.records[dest] = _record(self.keys[dest], self.out / dest)
 
-    def _stale(self) -> tuple[list[str], list[str]]:
-        """Old files the new output lacks, and folders that will be left empty (deepest first)."""
-        if not self.out.is_dir():
-            return [], []
+    def abort(self) -> None:
+        """Throw the staging folder away."""
+        shutil.rmtree(self.scratch.folder, ignore_errors=True)
+
+    def _stale(self) -> bool:
+        """True if the output holds a file the new site lacks."""
         wanted = set(self.keys) | {MARKER}
-        needed = {d.rsplit("/", 1)[0] for d in wanted if "/" in d}
-        needed |= {d.rsplit("/", i)[0] for d in needed for i in range(1, d.count("/") + 1)}
-        files: list[str] = []
-        dirs: list[str] = []
-        _walk(str(self.out), "", wanted, needed, files, dirs)
-        return sorted(files), dirs
+        return any(rel not in wanted for rel in _files(str(self.out), ""))
 
 
-def _walk(root: str, prefix: str, wanted: set[str], needed: set[str], files: list[str],
-          dirs: list[str]) -> None:
-    """Collect unwanted files and folders under root/prefix, deepest folders first."""
+def _files(root: str, prefix: str) -> Iterator[str]:
+    """Every file (and symlink) under root/prefix, as a relative posix path."""
     with os.scandir(os.path.join(root, prefix) if prefix else root) as entries:
         for entry in entries:
-            rel = prefix + entry.name
             if entry.is_dir(follow_symlinks=False):
-                _walk(root, rel + "/", wanted, needed, files, dirs)
-                if rel not in needed:
-                    dirs.append(rel)
-            elif rel not in wanted:
-                files.append(rel)
-
-
-class _Journal:
-    """Undo information for changes made in place: old files are moved aside, not deleted."""
-
-    def __init__(self, out: Path) -> None:
-        self.out = out
-        self.aside = out.parent / f".{out.name}.undo-{os.getpid()}"
-        self.steps: list[tuple[str, str, Path | None]] = []
-        self.created_out = False
-
-    def start(self) -> None:
-        """Create the output folder (marked as ours) and the folder for old files."""
-        shutil.rmtree(self.aside, ignore_errors=True)
-        self.aside.mkdir(parents=True)
-        if not self.out.is_dir():
-            self.out.mkdir(parents=True)
-            self.created_out = True
-        marker = self.out / MARKER
-        if not marker.is_file():
-            marker.write_text(MARKER_TEXT)
-
-    def _set_aside(self, path: Path) -> Path:
-        backup = self.aside / str(len(self.steps))
-        os.replace(path, backup)
-        return backup
-
-    def remove(self, dest: str) -> None:
-        """Move a stale file out of the output folder."""
-        self.steps.append(("file", dest, self._set_aside(self.out / dest)))
-
-    def remove_dir(self, folder: str) -> None:
-        """Remove an empty folder."""
-        (self.out / folder).rmdir()
-        self.steps.append(("dir", folder, None))
-
-    def put(self, dest: str, temp: Path) -> None:
-        """Rename a new file into place, keeping the old one aside."""
-        target = self.out / dest
-        missing = [p for p in reversed(target.relative_to(self.out).parents)
-                   if p != Path(".") and not (self.out / p).is_dir()]
-        for folder in missing:
-            (self.out / folder).mkdir()
-            self.steps.append(("mkdir", folder.as_posix(), None))
-        backup = self._set_aside(target) if target.exists() else None
-        self.steps.append(("file", dest, backup))
-        os.replace(temp, target)
-
-    def undo(self) -> None:
-        """Put every old file back and remove what was added."""
-        for kind, rel, backup in reversed(self.steps):
-            path = self.out / rel
-            if kind == "file":
-                if path.exists():
-                    path.unlink()
-                if backup is not None:
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    os.replace(backup, path)
-            elif kind == "dir":
-                path.mkdir(parents=True, exist_ok=True)
-            elif kind == "mkdir":
-                shutil.rmtree(path, ignore_errors=True)
-        if self.created_out:
-            shutil.rmtree(self.out, ignore_errors=True)
-
-    def close(self) -> None:
-        """Forget the old files."""
-        shutil.rmtree(self.aside, ignore_errors=True)
+                yield from _files(root, prefix + entry.name + "/")
+            else:
+                yield prefix + entry.name

@@ -28,7 +28,8 @@ class CachedReader:
 
     def __init__(self, config: SiteConfig, store: BuildCache, jobs: int,
                  progress: Progress) -> None:
-        salt = config_fingerprint(config, code_fingerprint())
+        salt = self.salt = config_fingerprint(config, code_fingerprint())
+        self.store = store
         self.keys: dict[str, str] = {}
         files: list[tuple[Path, str]] = []
         for path in post_files(config):
@@ -46,16 +47,35 @@ class CachedReader:
         fresh: dict[str, ReadResult] = {}
         stable: dict[str, ReadResult] = {}
         for done, (item, (result, same)) in enumerate(
-                zip(misses, fan_out(_read_one, misses, jobs)), 1):
+                zip(misses, fan_out(_read_one, misses, jobs), strict=True), 1):
             fresh[item[1]] = result
             if same:
                 stable[item[4]] = result
             progress("reading posts", len(self.results) + done, len(files))
         self.parsed = len(fresh)
-        store.store_posts(stable, keep=set(self.keys.values()))
+        store.store_posts(stable)
+        self.used = set(self.keys.values())
         self.results.update(fresh)
 
-    def read(self, path: Path, rel: str, config: SiteConfig) -> ReadResult:
-        """The read result for one post file (load_content's `read`)."""
-        found = self.results.get(rel)
-        return found if found is not None else read_post(path, rel, config)
+    def read(self, path: Path, rel: str, config: SiteConfig,
+             slug: str | None = None) -> ReadResult:
+        """The read result for one post file (load_content's `read`); with `slug`, the post
+        moved to that slug because its title's slug is taken (cached under its own key)."""
+        if slug is None:
+            found = self.results.get(rel)
+            return found if found is not None else read_post(path, rel, config)
+        try:
+            key = post_key(self.salt, f"{rel}\0slug={slug}", path.read_bytes())
+        except OSError:
+            return read_post(path, rel, config, slug)
+        self.used.add(key)
+        cached = self.store.posts([key]).get(key)
+        if cached is not None:
+            return cached
+        result = read_post(path, rel, config, slug)
+        self.store.store_posts({key: result})
+        return result
+
+    def forget_the_rest(self) -> None:
+        """Drop cached posts this build did not use (deleted or edited files)."""
+        self.store.prune_posts(self.used)

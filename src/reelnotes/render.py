@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, MutableMapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup
@@ -13,11 +15,15 @@ from markupsafe import Markup
 from . import urls
 from .config import SiteConfig
 from .errors import Diagnostic, TemplateError
+from .images import poster
 from .site import Page, Site
+from .structured import head_meta
 from .theme import theme_templates
 
-MONTHS = ("January February March April May June July August September October November "
-          "December").split()
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
 
 
 def human_date(value: date | datetime) -> str:
@@ -39,6 +45,22 @@ def json_ld(data: Any) -> Markup:
     return Markup(text)
 
 
+def rating_text(rating: float) -> str:
+    """"4.5 out of 5", "4 out of 5": the rating in words for screen readers."""
+    return f"{rating:g} out of 5"
+
+
+def stars(rating: float) -> list[str]:
+    """Five star states, "full", "half" or "empty", for drawing a rating."""
+    return ["full" if rating >= n else "half" if rating >= n - 0.5 else "empty"
+            for n in range(1, 6)]
+
+
+def mailto(address: str, subject: str) -> str:
+    """A mailto: link with the subject filled in."""
+    return f"mailto:{quote(address, safe='@')}?subject={quote(subject, safe='')}"
+
+
 def template_dirs(config: SiteConfig) -> list[Path]:
     """The site's templates/ first, then the built-in theme's."""
     dirs = [config.templates_dir] if config.templates_dir.is_dir() else []
@@ -48,11 +70,39 @@ def template_dirs(config: SiteConfig) -> list[Path]:
     return dirs
 
 
+class _Loader(jinja2.FileSystemLoader):
+    """A file loader that names the file of every template problem (not UTF-8, bad syntax)."""
+
+    def load(self, environment: jinja2.Environment, name: str,
+             globals: MutableMapping[str, Any] | None = None) -> jinja2.Template:
+        try:
+            return super().load(environment, name, globals)
+        except jinja2.TemplateSyntaxError as err:
+            if err.filename is None:  # Jinja's lexer leaves some errors without a file
+                err.name, err.filename = name, self.get_source(environment, name)[1]
+            raise
+
+    def get_source(self, environment: jinja2.Environment,
+                   template: str) -> tuple[str, str, Callable[[], bool]]:
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError as err:
+            for folder in self.searchpath:
+                path = Path(folder) / template
+                if path.is_file():
+                    raw = path.read_bytes()
+                    line = raw.count(b"\n", 0, err.start) + 1
+                    raise jinja2.TemplateSyntaxError(
+                        f"expected UTF-8 text, found byte 0x{raw[err.start]:02x}",
+                        line, template, str(path)) from err
+            raise
+
+
 def make_environment(config: SiteConfig, cache_dir: Path | None = None,
                      live_reload: str | None = None) -> jinja2.Environment:
     """A Jinja environment for one site: site templates override the theme file by file."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(config)]),
+        loader=_Loader([str(d) for d in template_dirs(config)]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -67,9 +117,12 @@ def make_environment(config: SiteConfig, cache_dir: Path | None = None,
         abs_url=lambda u: config.base_url + u,
         urls=urls,
         live_reload=live_reload,
+        head=lambda page: head_meta(page, config),
+        poster=lambda film: poster(film, config),
     )
     env.filters.update(human_date=human_date, iso_date=iso_date, json_ld=json_ld,
-                       month_name=lambda m: MONTHS[m - 1])
+                       month_name=lambda m: MONTHS[m - 1], rating_text=rating_text,
+                       stars=stars, mailto=mailto)
     return env
 
 
@@ -123,12 +176,13 @@ class Renderer:
         try:
             template = self.env.get_template(page.template)
             return template.render(page=page, **page.vars)
-        except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError) as err:
+        except (jinja2.TemplateError, TypeError, ValueError, AttributeError, LookupError,
+                ArithmeticError, RecursionError) as err:
             raise template_error(err, self.site.config, page.url) from err
 
     def check_templates(self) -> list[Diagnostic]:
         """Compile every template the site would use; return the problems found."""
-        problems = []
+        problems: list[Diagnostic] = []
         for name in sorted(set(self.env.list_templates(extensions=["html", "xml"]))):
             try:
                 self.env.get_template(name)

@@ -12,6 +12,7 @@ from typing import Any
 from . import urls
 from .config import SiteConfig
 from .content import Film, Post
+from .errors import ContentError, Diagnostic
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,8 @@ class Page:
     """What the page is: index, post, tags, tag, archive, films, 404 or redirect."""
     vars: Mapping[str, Any] = field(default_factory=dict)
     """The template's variables besides `site` and `page`."""
+    description: str = ""
+    """The meta description ("" means the site's description)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +149,71 @@ def build_films(posts: tuple[Post, ...]) -> tuple[FilmEntry, ...]:
     return tuple(sorted(entries, key=lambda e: (e.sort_key, e.film.year or 0, e.film.title)))
 
 
+def films_by_year(films: tuple[FilmEntry, ...]) -> list[tuple[int | None, list[FilmEntry]]]:
+    """Films grouped by year of release, newest year first, unknown years last."""
+    years: dict[int | None, list[FilmEntry]] = defaultdict(list)
+    for entry in films:
+        years[entry.film.year].append(entry)
+    known = sorted((y for y in years if y is not None), reverse=True)
+    return [(y, years[y]) for y in known] + ([(None, years[None])] if None in years else [])
+
+
+def directors(film: Film) -> list[str]:
+    """The film's directors, one name each ("A, B" and "A & B" name two)."""
+    if not film.director:
+        return []
+    return [name.strip() for name in re.split(r",|&| and ", film.director) if name.strip()]
+
+
+def films_by_director(films: tuple[FilmEntry, ...]) -> list[tuple[str, list[FilmEntry]]]:
+    """Films grouped by director A–Z, each director's films by year."""
+    names: dict[str, str] = {}
+    groups: dict[str, list[FilmEntry]] = defaultdict(list)
+    for entry in films:
+        for name in directors(entry.film):
+            key = name.casefold()
+            names.setdefault(key, name)
+            groups[key].append(entry)
+    return [(names[k], sorted(groups[k], key=lambda e: (e.film.year or 0, e.sort_key)))
+            for k in sorted(groups)]
+
+
+def diary_years(posts: tuple[Post, ...]) -> list[tuple[int, list[Post]]]:
+    """Posts with a watch date, by year watched (newest first), newest viewing first."""
+    years: dict[int, list[Post]] = defaultdict(list)
+    for post in posts:
+        if post.watched is not None:
+            years[post.watched.year].append(post)
+    return [(y, sorted(years[y], key=lambda p: (p.watched, p.date, p.slug), reverse=True))
+            for y in sorted(years, reverse=True)]
+
+
+def film_pages(config: SiteConfig, posts: tuple[Post, ...],
+               films: tuple[FilmEntry, ...]) -> list[Page]:
+    """The films index, its by-year and by-director views, and the diary pages."""
+    about = config.title
+    pages = [
+        Page(urls.FILMS, "films.html", "Films", "films", {"films": films},
+             f"Every film reviewed on {about}, A–Z."),
+        Page(urls.FILMS_BY_YEAR, "films_by_year.html", "Films by year", "films",
+             {"films": films, "years": films_by_year(films)},
+             f"Every film reviewed on {about}, by year of release."),
+        Page(urls.FILMS_BY_DIRECTOR, "films_by_director.html", "Films by director", "films",
+             {"films": films, "directors": films_by_director(films)},
+             f"Every film reviewed on {about}, by director."),
+    ]
+    years = diary_years(posts)
+    pages.append(Page(urls.DIARY, "diary.html", "Diary", "diary", {"years": years},
+                      f"The films reviewed on {about}, by the date they were watched."))
+    for year, entries in years:
+        pages.append(Page(urls.diary_year_url(year), "diary_year.html",
+                          f"Films watched in {year}", "diary",
+                          {"year": year, "entries": entries, "years": years},
+                          f"The {len(entries)} film review{'s' if len(entries) != 1 else ''} "
+                          f"of films watched in {year}, on {about}."))
+    return pages
+
+
 def archive_groups(posts: tuple[Post, ...]) -> list[tuple[int, list[tuple[int, list[Post]]]]]:
     """Posts grouped by year, then month, newest first."""
     years: dict[int, dict[int, list[Post]]] = defaultdict(lambda: defaultdict(list))
@@ -182,19 +250,35 @@ def build_site(config: SiteConfig, posts: list[Post], *, drafts: bool = False,
         older = shown[i + 1] if i + 1 < len(shown) else None
         pages.append(Page(post.url, "post.html", post.title, "post",
                           {"post": post, "newer": newer, "older": older}))
-    pages.append(Page(urls.TAGS, "tags.html", "Tags", "tags", {"tags": tags}))
+    pages.append(Page(urls.TAGS, "tags.html", "Tags", "tags", {"tags": tags},
+                      f"Every tag on {config.title}."))
     for tag in tags:
         pages.append(Page(tag.url, "tag.html", f"Posts tagged “{tag.name}”", "tag",
-                          {"tag": tag, "posts": tag.posts}))
+                          {"tag": tag, "posts": tag.posts},
+                          f"{len(tag.posts)} post{'s' if len(tag.posts) != 1 else ''} tagged "
+                          f"“{tag.name}” on {config.title}."))
     pages.append(Page(urls.ARCHIVE, "archive.html", "Archive", "archive",
-                      {"years": archive_groups(shown)}))
-    pages.append(Page(urls.FILMS, "films.html", "Films", "films", {"films": films}))
+                      {"years": archive_groups(shown)}, f"Every post on {config.title}, by month."))
+    pages += film_pages(config, shown, films)
     pages.append(Page(urls.NOT_FOUND, "404.html", "Page not found", "404", {}))
-    taken = {p.url for p in pages}
-    for post in shown:
-        for alias in post.aliases:
-            if alias not in taken:
-                taken.add(alias)
-                pages.append(Page(alias, "redirect.html", post.title, "redirect",
-                                  {"target": post}))
+    pages += redirect_pages(shown, {p.url for p in pages})
     return Site(config, shown, tags, films, tuple(pages))
+
+
+def redirect_pages(posts: tuple[Post, ...], taken: set[str]) -> list[Page]:
+    """A redirect page at each post's old addresses; an address claimed twice is an error."""
+    owners: dict[str, Post] = {}
+    problems = []
+    for post in sorted(posts, key=lambda p: p.src_path):
+        for alias in post.aliases:
+            other = owners.get(alias)
+            if alias in taken or other is not None:
+                what = f"the post {other.src_path}" if other else "a page of the site"
+                problems.append(Diagnostic(
+                    f'aliases: "/{alias}" is already used by {what}', post.src_path,
+                    post.line("aliases"), "remove it from aliases"))
+            owners[alias] = post
+    if problems:
+        raise ContentError(problems)
+    return [Page(alias, "redirect.html", post.title, "redirect", {"target": post})
+            for alias, post in sorted(owners.items())]

@@ -16,10 +16,17 @@ INDEX = ""
 TAGS = "tags/"
 ARCHIVE = "archive/"
 FILMS = "films/"
+FILMS_BY_YEAR = "films/by-year/"
+FILMS_BY_DIRECTOR = "films/by-director/"
+DIARY = "diary/"
 FEED = "feed.xml"
+JSON_FEED = "feed.json"
 SITEMAP = "sitemap.xml"
 ROBOTS = "robots.txt"
 NOT_FOUND = "404.html"
+REDIRECTS = "_redirects"
+RESERVED = frozenset({"index.html", FEED, JSON_FEED, SITEMAP, ROBOTS, NOT_FOUND, REDIRECTS})
+"""Files every build writes at the top: no alias may claim them."""
 
 _SAFE_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]*")
 
@@ -47,6 +54,16 @@ def post_url(slug: str) -> str:
 def tag_url(tag_slug: str) -> str:
     """Where the posts of one tag are listed."""
     return f"tags/{tag_slug}/"
+
+
+def tag_feed_url(tag_slug: str) -> str:
+    """The RSS feed of one tag."""
+    return f"tags/{tag_slug}/feed.xml"
+
+
+def diary_year_url(year: int) -> str:
+    """The films watched in one year."""
+    return f"diary/{year}/"
 
 
 def index_url(page: int) -> str:
