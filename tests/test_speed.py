@@ -191,3 +191,13 @@ def test_plain_text_of_rendered_markdown() -> None:
             "<div class='raw'>Raw <b>html</b></div>\n\n> quote\n\n[^1]: A note.\n")
     html = render_post(text, "https://example.org/posts/x/").html
     assert plain_text(html) == reference_text(html)
+
+
+def test_each_output_folder_keeps_its_own_records(built_site: Site, cli: Callable[..., Result],
+                                                  tmp_path: Path) -> None:
+    """A dev server's folder and build/ share the cache without undoing each other's work."""
+    assert cli("build", "--site", built_site.root, "--out", tmp_path / "other").code == 0
+    again = counts(cli("build", "--site", built_site.root).out)
+    other = counts(cli("build", "--site", built_site.root, "--out", tmp_path / "other").out)
+    assert again["rendered"] == other["rendered"] == 0
+    assert tree(tmp_path / "other") == tree(built_site.out)

@@ -142,7 +142,7 @@ def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False,
         (config.root / CACHE_DIR / "jinja").mkdir(parents=True, exist_ok=True)
         keys = PageKeys(site, renderer, reader.keys, live_reload)
         clean_stale(out)
-        update = Update(out, store.outputs())
+        update = Update(out, store.outputs(out))
         try:
             rendered = _render_pages(site, renderer, keys, update, report, jobs)
             _write_extras(site, config, now, update)
@@ -151,7 +151,7 @@ def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False,
         except BaseException:
             update.abort()
             raise
-        store.store_outputs(update.records)
+        store.store_outputs(out, update.records)
     finally:
         store.close()
     return BuildReport(out, update.written, update.unchanged, len(site.posts), len(site.tags),

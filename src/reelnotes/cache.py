@@ -210,18 +210,20 @@ class BuildCache:
             self.db = None
             return []
 
-    def outputs(self) -> dict[str, OutputRecord]:
-        """What the previous build wrote, by output path."""
-        return {dest: OutputRecord(key, size, mtime, inode) for dest, key, size, mtime, inode
-                in self._query("SELECT dest, key, size, mtime_ns, inode FROM outputs")}
+    def outputs(self, out: Path) -> dict[str, OutputRecord]:
+        """What the previous build into `out` wrote, by output path."""
+        rows = self._query_args("SELECT dest, key, size, mtime_ns, inode FROM page_outputs "
+                                "WHERE out = ?", (str(out),))
+        return {dest: OutputRecord(key, size, mtime, inode)
+                for dest, key, size, mtime, inode in rows}
 
-    def store_outputs(self, records: dict[str, OutputRecord]) -> None:
-        """Replace the output records with this build's."""
-        rows = [(d, r.key, r.size, r.mtime_ns, r.inode) for d, r in records.items()]
+    def store_outputs(self, out: Path, records: dict[str, OutputRecord]) -> None:
+        """Replace the output records of `out` with this build's."""
+        rows = [(str(out), d, r.key, r.size, r.mtime_ns, r.inode) for d, r in records.items()]
 
         def write(db: sqlite3.Connection) -> None:
-            db.execute("DELETE FROM outputs")
-            db.executemany("INSERT INTO outputs VALUES (?, ?, ?, ?, ?)", rows)
+            db.execute("DELETE FROM page_outputs WHERE out = ?", (str(out),))
+            db.executemany("INSERT INTO page_outputs VALUES (?, ?, ?, ?, ?, ?)", rows)
         self._execute(write)
 
     def close(self) -> None:
@@ -239,11 +241,11 @@ class BuildCache:
         except sqlite3.Error:
             self.db = None
 
-    def _query(self, sql: str) -> list[Any]:
+    def _query_args(self, sql: str, args: tuple[Any, ...]) -> list[Any]:
         if self.db is None:
             return []
         try:
-            return self.db.execute(sql).fetchall()
+            return self.db.execute(sql, args).fetchall()
         except sqlite3.Error:
             self.db = None
             return []
@@ -267,8 +269,8 @@ def _open(path: Path) -> sqlite3.Connection | None:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=OFF")  # a lost cache is only a slower build
             db.execute("CREATE TABLE IF NOT EXISTS posts (key TEXT PRIMARY KEY, value BLOB)")
-            db.execute("CREATE TABLE IF NOT EXISTS outputs (dest TEXT PRIMARY KEY, key TEXT, "
-                       "size INTEGER, mtime_ns INTEGER, inode INTEGER)")
+            db.execute("CREATE TABLE IF NOT EXISTS page_outputs (out TEXT, dest TEXT, key TEXT, "
+                       "size INTEGER, mtime_ns INTEGER, inode INTEGER, PRIMARY KEY (out, dest))")
             db.execute("SELECT count(*) FROM posts").fetchone()
             return db
         except (sqlite3.Error, OSError):
