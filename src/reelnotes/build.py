@@ -123,7 +123,7 @@ def generated_files(site: Site, now: datetime) -> list[tuple[str, str]]:
 
 
 def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False,
-          future: bool = False, now: datetime | None = None, live_reload: str | None = None,
+          future: bool = False, now: datetime | None = None,
           progress: Progress | None = None, jobs: int | None = None) -> BuildReport:
     """Build the site into `out` (default build/); raise ReelnotesError on bad input."""
     started = time.perf_counter()
@@ -138,9 +138,9 @@ def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False,
         content = load_content(config, read=reader.read)
         reader.forget_the_rest()
         site = build_site(config, content.posts, drafts=drafts, future=future, now=now)
-        renderer = Renderer(site, config.root / CACHE_DIR / "jinja", live_reload)
+        renderer = Renderer(site, config.root / CACHE_DIR / "jinja")
         (config.root / CACHE_DIR / "jinja").mkdir(parents=True, exist_ok=True)
-        keys = PageKeys(site, renderer, reader.keys, live_reload)
+        keys = PageKeys(site, renderer, reader.keys)
         clean_stale(out)
         update = Update(out, store.outputs(out))
         try:

@@ -125,13 +125,12 @@ class Fingerprinter:
 class PageKeys:
     """The input hash of each page: what its template sees, the templates, config and code."""
 
-    def __init__(self, site: Site, renderer: Renderer, post_keys: dict[str, str],
-                 live_reload: str | None) -> None:
+    def __init__(self, site: Site, renderer: Renderer, post_keys: dict[str, str]) -> None:
         self.prints = Fingerprinter(post_keys)
         used = globals_used(renderer.env)
         shared = {name: getattr(site, name) for name in sorted(used)}
         self.base = self.prints.key(
-            code_fingerprint(), repr(site.config), live_reload, shared,
+            code_fingerprint(), repr(site.config), shared,
             templates_fingerprint(template_dirs(site.config)))
 
     def of(self, page: Page) -> str | None:

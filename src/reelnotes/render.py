@@ -98,8 +98,7 @@ class _Loader(jinja2.FileSystemLoader):
             raise
 
 
-def make_environment(config: SiteConfig, cache_dir: Path | None = None,
-                     live_reload: str | None = None) -> jinja2.Environment:
+def make_environment(config: SiteConfig, cache_dir: Path | None = None) -> jinja2.Environment:
     """A Jinja environment for one site: site templates override the theme file by file."""
     env = jinja2.Environment(
         loader=_Loader([str(d) for d in template_dirs(config)]),
@@ -116,7 +115,6 @@ def make_environment(config: SiteConfig, cache_dir: Path | None = None,
         url=lambda u: base_path + u,
         abs_url=lambda u: config.base_url + u,
         urls=urls,
-        live_reload=live_reload,
         head=lambda page: head_meta(page, config),
         poster=lambda film: poster(film, config),
     )
@@ -165,10 +163,9 @@ def template_error(err: Exception, config: SiteConfig, page: str | None = None) 
 class Renderer:
     """Renders a Site's pages with one Jinja environment."""
 
-    def __init__(self, site: Site, cache_dir: Path | None = None,
-                 live_reload: str | None = None) -> None:
+    def __init__(self, site: Site, cache_dir: Path | None = None) -> None:
         self.site = site
-        self.env = make_environment(site.config, cache_dir, live_reload)
+        self.env = make_environment(site.config, cache_dir)
         self.env.globals.update(tags=site.tags, films=site.films, posts=site.posts)
 
     def render(self, page: Page) -> str:
