@@ -228,7 +228,6 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--jobs", "-j", type=int, metavar="N",
                    help="processes to use (default: one per CPU)")
     b.set_defaults(run=cmd_build)
-    add_import_parser(commands)
 
 
     s = commands.add_parser("serve", help="preview the site, rebuilding on change",
@@ -266,6 +265,7 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--site", default=".", metavar="DIR", help="the site folder (default: .)")
     c.add_argument("--drafts", action="store_true", help="check as if drafts were published")
     c.set_defaults(run=cmd_check)
+    add_import_parser(commands)
     return top
 
 
