@@ -23,8 +23,8 @@ import jinja2.meta
 
 from . import __version__
 from .config import SiteConfig
-from .content import Post
 from .errors import Diagnostic
+from .model import Post
 from .render import Renderer, template_dirs
 from .site import Page, Site
 

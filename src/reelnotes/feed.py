@@ -8,7 +8,7 @@ from email.utils import format_datetime
 from xml.sax.saxutils import escape, quoteattr
 
 from . import urls
-from .content import Post
+from .model import Post
 from .site import Site, Tag
 
 FEED_SIZE = 20

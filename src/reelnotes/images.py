@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import SiteConfig
-from .content import Film
+from .model import Film
 from .theme import theme_static
 
 # A poster whose size cannot be read (a remote URL) is laid out at 2:3, the usual one-sheet.

@@ -6,9 +6,9 @@ import json
 from typing import Any
 
 from . import urls
-from .content import Post
 from .feed import FEED_SIZE
 from .markdown import plain_text
+from .model import Post
 from .site import Site
 from .structured import absolute, first_poster
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from . import urls
 from .config import SiteConfig
-from .content import Film, Post
 from .errors import ContentError, Diagnostic
+from .model import Film, Post
 
 
 @dataclass(frozen=True, slots=True)

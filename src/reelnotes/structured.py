@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .config import SiteConfig
-from .content import Film, Post
 from .images import Poster, poster
+from .model import Film, Post
 from .site import Page, directors
 
 SAME_AS = {

@@ -1,0 +1,134 @@
+"""The content model: Post, Film, Epigraph, Comment (frozen, validated, ready to render)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from datetime import datetime
+
+from . import urls
+from .markdown import plain_text
+
+WORDS_PER_MINUTE = 230
+
+
+@dataclass(frozen=True, slots=True)
+class Film:
+    """A film a post reviews."""
+
+    title: str
+    """The title the blog uses (usually the release title in the blog's language)."""
+    year: int | None = None
+    """Year of release."""
+    director: str | None = None
+    """Director, or directors joined by commas."""
+    original_title: str | None = None
+    """Title in the original language, when it differs."""
+    country: str | None = None
+    """Country or countries of production."""
+    runtime: int | None = None
+    """Running time in minutes."""
+    poster: str | None = None
+    """A path under static/ ("images/x.jpg") or an absolute URL."""
+    ids: tuple[tuple[str, str], ...] = ()
+    """External identifiers: imdb, tmdb, wikidata, letterboxd."""
+
+
+@dataclass(frozen=True, slots=True)
+class Epigraph:
+    """A line quoted at the head of a post, and where it comes from."""
+
+    text: str
+    """The quotation."""
+    source: str | None = None
+    """The work or person it is from."""
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """A reader's comment: untrusted text, rendered without raw HTML."""
+
+    author: str
+    """The name the reader gave."""
+    date: datetime
+    """When it was written (time-zone aware)."""
+    body_html: str
+    """The Markdown body rendered safely (no raw HTML, links nofollow ugc)."""
+    url: str | None = None
+    """The reader's own site, if given (http or https only)."""
+    number: int = 0
+    """1-based position under its post, for the permalink anchor."""
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """One review or essay, validated and rendered to HTML."""
+
+    src_path: str
+    """The source file, relative to the site folder (posix)."""
+    slug: str
+    """The last segment of the post's URL."""
+    title: str
+    """The post's title."""
+    date: datetime
+    """Publication date (time-zone aware)."""
+    body_html: str
+    """The body rendered for the post page."""
+    feed_html: str
+    """The body with absolute links, for feeds."""
+    summary_html: str
+    """The summary: front matter's, else the text before <!--more-->, else the first paragraph."""
+    updated: datetime | None = None
+    """When it was last revised."""
+    films: tuple[Film, ...] = ()
+    """The films reviewed (none for an essay)."""
+    tags: tuple[str, ...] = ()
+    """Tag names as written."""
+    epigraph: Epigraph | None = None
+    """The quotation set at the head of the post."""
+    draft: bool = False
+    """Left out of the site unless building with drafts."""
+    rating: float | None = None
+    """0 to 5 in halves."""
+    watched: dt.date | None = None
+    """When the author watched the film."""
+    rewatch: bool = False
+    """True if this was not the first viewing."""
+    spoilers: bool = False
+    """True if the body after <!--spoilers--> reveals the plot."""
+    aliases: tuple[str, ...] = ()
+    """Old site-relative URLs that should redirect here."""
+    comments: tuple[Comment, ...] = ()
+    """Readers' comments, oldest first."""
+    word_count: int = 0
+    """Words in the body, for the reading time (each CJK character counts as half a word)."""
+    spoiler_free_html: str = ""
+    """The body before <!--spoilers--> (the whole body when there is no marker)."""
+    explicit_slug: bool = False
+    """True if the front matter sets `slug:`: a clash is then an error, not renamed."""
+    key_lines: tuple[tuple[str, int], ...] = ()
+    """The line of each top-level front-matter key, for messages raised after reading."""
+
+    def line(self, key: str) -> int:
+        """The line of a front-matter key in the source file (1 if absent)."""
+        return dict(self.key_lines).get(key, 1)
+
+    @property
+    def url(self) -> str:
+        """The post's site-relative URL."""
+        return urls.post_url(self.slug)
+
+    @property
+    def film(self) -> Film | None:
+        """The first film reviewed, if any."""
+        return self.films[0] if self.films else None
+
+    @property
+    def description(self) -> str:
+        """The summary as plain text, for meta descriptions."""
+        return plain_text(self.summary_html)
+
+    @property
+    def reading_minutes(self) -> int:
+        """Minutes to read the body at 230 words a minute, at least 1."""
+        return max(1, round(self.word_count / WORDS_PER_MINUTE))
