@@ -319,3 +319,16 @@ def test_two_directors(site: Site, cli: Callable[..., Result]) -> None:
     check_schema(data)
     assert [p["name"] for p in data["itemReviewed"]["director"]] == [
         "Jean-Pierre Dardenne", "Luc Dardenne"]
+
+
+def test_missing_poster_file_is_a_warning_with_its_line(site: Site,
+                                                         cli: Callable[..., Result]) -> None:
+    site.post("p", "---\ntitle: Heat\ndate: 2013-01-01\nfilm:\n  title: Heat\n"
+                   "  poster: images/heat.jpg\n---\nText.\n")
+    result = cli("build", "--site", site.root)
+    assert result.code == 0
+    assert result.err.splitlines() == [
+        "content/posts/p.md:4: warning: film: poster: expected a file under static/, found no "
+        "static/images/heat.jpg (the page links it anyway; add the file or fix the path)"]
+    site.write("static/images/heat.jpg", b"\xff\xd8\xff")
+    assert cli("build", "--site", site.root).err == ""

@@ -26,6 +26,7 @@ from .fields import (
 from .frontmatter import Document, FrontMatterError, decode, parse_yaml, split
 from .markdown import RenderedBody, plain_text, render_comment, render_inline, render_post
 from .model import Comment, Epigraph, Film, Post
+from .theme import theme_static
 
 __all__ = ["Comment", "Content", "Epigraph", "Film", "POST_KEYS", "Post", "count_words",
            "load_content", "post_files", "read_comments", "read_post"]
@@ -256,6 +257,26 @@ def _unique_slugs(config: SiteConfig, result: Content, read: Reader,
     return by_slug
 
 
+def missing_posters(config: SiteConfig, posts: list[Post]) -> list[Diagnostic]:
+    """A warning for each poster path with no file under static/ (site's or theme's)."""
+    roots = (config.static_dir, theme_static())
+    warnings = []
+    for post in posts:
+        for film in post.films:
+            poster = film.poster
+            if not poster or poster.startswith(("http://", "https://")):
+                continue
+            rel = poster.lstrip("/")
+            if not any((root / rel).is_file() for root in roots):
+                key = "films" if len(post.films) > 1 or "films" in dict(post.key_lines) \
+                    else "film"
+                warnings.append(Diagnostic(
+                    f"{key}: poster: expected a file under static/, found no static/{rel}",
+                    post.src_path, post.line(key),
+                    "the page links it anyway; add the file or fix the path", "warning"))
+    return warnings
+
+
 def load_content(config: SiteConfig, read: Reader = read_post) -> Content:
     """Read every post and comment file; raise ContentError listing every problem found."""
     problems: list[Diagnostic] = []
@@ -287,4 +308,5 @@ def load_content(config: SiteConfig, read: Reader = read_post) -> Content:
     if problems:
         raise ContentError(problems)
     result.posts = sorted(by_slug.values(), key=lambda p: p.src_path)
+    result.warnings += missing_posters(config, result.posts)
     return result

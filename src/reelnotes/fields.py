@@ -154,6 +154,7 @@ def _in_range(moment: datetime, shown: str) -> datetime:
 
 
 def read_films(chk: Checker, data: dict[str, Any]) -> tuple[Film, ...]:
+    """The films a post reviews: `film` (a title or a mapping) or `films` (a list of them)."""
     if "film" in data and "films" in data:
         chk.fail(("films",), "films: expected either film or films, got both")
         return ()
