@@ -331,3 +331,12 @@ def test_static_copies_the_authors_files_only(site: Site, cli: Callable[..., Res
     assert (site.out / "css/style.css").is_file()
     for rel in ["css/.style.css.swp", "notes.txt~", ".hidden/secret.txt", "leak.txt"]:
         assert not (site.out / rel).exists(), rel
+
+
+def test_redirects_file_percent_encodes_old_addresses(site: Site,
+                                                      cli: Callable[..., Result]) -> None:
+    site.post("p", post_text("Home", aliases="[/2014/05/01/归途/]"))
+    assert cli("build", "--site", site.root).code == 0
+    assert (site.out / "_redirects").read_text().splitlines() == [
+        "/2014/05/01/%E5%BD%92%E9%80%94/ /posts/home/ 301"]
+    assert (site.out / "2014/05/01/归途/index.html").is_file()

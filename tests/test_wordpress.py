@@ -202,7 +202,8 @@ def imported(site: Site, cli: Callable[..., Result]) -> tuple[Site, Result]:
 def redirect_map(out: Path) -> dict[str, str]:
     """The _redirects file as {old path: new path}."""
     lines = (out / "_redirects").read_text(encoding="utf-8").splitlines()
-    return {old: new for old, new, code in (line.split() for line in lines) if code == "301"}
+    return {unquote(old): unquote(new)
+            for old, new, code in (line.split() for line in lines) if code == "301"}
 
 
 def test_build_after_import_resolves_every_old_address(

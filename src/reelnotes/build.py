@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from urllib.parse import quote
 
 from . import feed, jsonfeed, urls
 from .cache import CACHE_DIR as CACHE_DIR  # re-exported: serve keeps its site under it
@@ -107,7 +108,7 @@ def static_files(config: SiteConfig) -> Iterator[tuple[str, Path]]:
 def redirects_file(site: Site) -> str:
     """A _redirects file (Netlify, Cloudflare Pages) mapping old addresses to posts."""
     base = site.config.base_path
-    lines = [f"{base}{page.url} {base}{page.vars['target'].url} 301"
+    lines = [f"{quote(base + page.url, safe='/%')} {quote(base + page.vars['target'].url)} 301"
              for page in site.pages if page.kind == "redirect"]
     return "\n".join(lines) + "\n" if lines else ""
 
