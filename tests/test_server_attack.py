@@ -232,7 +232,9 @@ def test_head_options_and_writes(served: Server) -> None:
     assert (status, body) == (200, b"")
     assert head["content-length"] == get["content-length"] == str(len(page))
     assert head["content-type"] == get["content-type"] == "text/html; charset=utf-8"
-    for method in ("OPTIONS", "POST", "PUT", "DELETE", "TRACE"):
+    status, headers, body = served.request("/posts/other/", "OPTIONS")
+    assert (status, headers["allow"], body) == (204, "GET, HEAD, OPTIONS", b"")
+    for method in ("POST", "PUT", "DELETE", "TRACE"):
         status, headers, body = served.request("/posts/other/", method)
         assert status == 501, method  # not implemented: a preview is read-only
         assert b"Another post" not in body

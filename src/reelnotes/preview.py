@@ -175,6 +175,13 @@ class PreviewHandler(BaseHTTPRequestHandler):
         """Like GET, without the body."""
         self._respond(body=False)
 
+    def do_OPTIONS(self) -> None:  # noqa: N802
+        """Say which methods a read-only preview answers."""
+        self.send_response(HTTPStatus.NO_CONTENT)
+        self.send_header("Allow", "GET, HEAD, OPTIONS")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         """Keep the terminal for rebuild news: no access log."""
 
@@ -195,7 +202,12 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if kind == "redirect":
             self._redirect("/" + path.lstrip("/") + "/" + (f"?{query}" if query else ""))
         elif file is not None and self.server.fallback is None:
-            self._send(HTTPStatus.OK, file.read_bytes(), content_type(file), body)
+            try:
+                data = file.read_bytes()
+            except OSError:  # a rebuild removed it between locating and reading
+                self._not_found(body)
+                return
+            self._send(HTTPStatus.OK, data, content_type(file), body)
         else:
             self._not_found(body)
 
