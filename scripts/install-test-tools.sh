@@ -21,5 +21,5 @@ fi
 
 if [ ! -f .tools/node_modules/vnu-jar/build/dist/vnu.jar ]; then
   mkdir -p .tools
-  npm install --prefix .tools --silent --no-audit --no-fund vnu-jar@latest >/dev/null
+  npm install --prefix .tools --silent --no-audit --no-fund --ignore-scripts vnu-jar@26.9.27 >/dev/null
 fi
