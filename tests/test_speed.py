@@ -201,3 +201,26 @@ def test_each_output_folder_keeps_its_own_records(built_site: Site, cli: Callabl
     other = counts(cli("build", "--site", built_site.root, "--out", tmp_path / "other").out)
     assert again["rendered"] == other["rendered"] == 0
     assert tree(tmp_path / "other") == tree(built_site.out)
+
+
+def test_a_damaged_spare_tree_is_set_right(built_site: Site, cli: Callable[..., Result],
+                                           tmp_path: Path) -> None:
+    """The previous site kept in the cache to stage the next one: whatever state a crash or a
+    stray hand left it in, the next build still writes exactly the site a cold build writes."""
+    built_site.post("three", post_text("Third review", "2015-06-02", body="Changed."))
+    assert cli("build", "--site", built_site.root).code == 0  # the first swap makes the spare
+    spares = list((built_site.root / ".reelnotes-cache").glob("spare-*[!k]"))
+    assert len(spares) == 1 and (spares[0] / "index.html").is_file()
+    spare = spares[0]
+    (spare / "junk.html").write_text("left by a crash")
+    (spare / "posts/first-review/index.html").write_text("half a page")
+    shutil.rmtree(spare / "tags")
+    (spare / "tags").write_text("a file where a folder was")
+    built_site.post("two", post_text("Second review", "2014-05-01", tags="[drama]",
+                                     body="Edited again."))
+    assert cli("build", "--site", built_site.root).code == 0
+    cold = Site(tmp_path / "cold")
+    shutil.copytree(built_site.root, cold.root, ignore=shutil.ignore_patterns(
+        "build", ".reelnotes-cache"))
+    assert cli("build", "--site", cold.root).code == 0
+    assert tree(built_site.out) == tree(cold.out)

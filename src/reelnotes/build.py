@@ -9,6 +9,7 @@ site as it was; files whose bytes did not change keep their inode and mtime.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from collections.abc import Iterator
@@ -123,6 +124,12 @@ def generated_files(site: Site, now: datetime) -> list[tuple[str, str]]:
     return files + [("_redirects", redirects)] if redirects else files
 
 
+def spare_folder(config: SiteConfig, out: Path) -> Path:
+    """Where the site before the current one is kept, to stage the next one cheaply."""
+    name = hashlib.sha1(os.fsencode(out)).hexdigest()[:12]
+    return config.root / CACHE_DIR / f"spare-{name}"
+
+
 def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False,
           future: bool = False, now: datetime | None = None,
           progress: Progress | None = None, jobs: int | None = None) -> BuildReport:
@@ -143,7 +150,7 @@ def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False,
         (config.root / CACHE_DIR / "jinja").mkdir(parents=True, exist_ok=True)
         keys = PageKeys(site, renderer, reader.keys)
         clean_stale(out)
-        update = Update(out, store.outputs(out))
+        update = Update(out, store.outputs(out), spare_folder(config, out))
         try:
             rendered = _render_pages(site, renderer, keys, update, report, jobs)
             _write_extras(site, config, now, update)

@@ -1,11 +1,14 @@
 """The output folder: the next site is staged beside it and swapped in whole, or not at all.
 
 Used by build.py alone, so build remains the only writer of the output folder. Pages are
-rendered (by worker processes too) into a staging tree beside the output. If nothing changed,
-the staging tree is thrown away and the output is not touched at all. Otherwise every file
-that kept its bytes is hard-linked into the staging tree (same inode and mtime, so a sync
-tool skips it) and the tree is swapped with the output in one atomic rename, so a build that
-fails or is killed at any moment leaves the complete previous site or the complete new one.
+rendered (by worker processes too) into a staging tree. If nothing changed, the output is not
+touched at all. Otherwise every file that kept its bytes is a hard link to the output's (same
+inode and mtime, so a sync tool skips it) and the tree is swapped with the output in one
+atomic rename, so a build that fails or is killed at any moment leaves the complete previous
+site or the complete new one. The staging tree is the site before last, kept in the cache
+(the "spare"): bringing it up to date costs a stat per unchanged file, not a link and an
+unlink, so a one-post edit does not pay for the whole tree; without it (first swap, another
+build holding it, another file system) a fresh tree is staged beside the output.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import ctypes
 import ctypes.util
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,21 +108,33 @@ class Scratch:
         """Stage `data` for `dest` unless the output already holds these bytes; True if staged."""
         if not self.fresh and _same_bytes(self.out / dest, data):
             return False
-        target = self.where(dest)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        _replace(self.where(dest), lambda tmp: tmp.write_bytes(data))
         return True
+
+
+def _replace(target: Path, fill: Callable[[Path], object]) -> None:
+    """Give `target` new contents as a new file: a staged file may be a hard link to the
+    live output's, which must never change under a reader."""
+    _clear_way(target)
+    tmp = target.with_name(f".{target.name}.rn-{os.getpid()}")
+    fill(tmp)
+    os.replace(tmp, target)
 
 
 class Update:
     """The next state of the output folder, collected file by file, then applied at once."""
 
-    def __init__(self, out: Path, previous: dict[str, OutputRecord]) -> None:
+    def __init__(self, out: Path, previous: dict[str, OutputRecord],
+                 spare: Path | None = None) -> None:
         self.out = out
         self.previous = previous
-        folder = out.parent / f".{out.name}.tmp-{os.getpid()}"
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)  # beside the output: the same file system, for the swap
+        self.spare = _Spare.claim(spare, out) if spare is not None and out.is_dir() else None
+        if self.spare is not None:
+            folder = self.spare.folder  # the previous site: brought up to date, then swapped
+        else:
+            folder = out.parent / f".{out.name}.tmp-{os.getpid()}"
+            shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True, exist_ok=True)  # the output's file system, for the swap
         self.scratch = Scratch(out, folder, fresh=not out.is_dir())
         self.pending: dict[str, Path] = {}
         self.keys: dict[str, str] = {}
@@ -161,9 +176,7 @@ class Update:
         except OSError:
             same = False
         if not same:
-            target = self.scratch.where(dest)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
+            _replace(self.scratch.where(dest), lambda tmp: shutil.copy2(source, tmp))
         self.staged(dest, None, not same)
 
     def _claim(self, dest: str, key: str | None) -> None:
@@ -175,6 +188,9 @@ class Update:
         """Swap the staged site into place, unless it is the same as the output already."""
         if not self.scratch.fresh and not self.pending and not self._stale():
             self.abort()  # nothing changed: leave every file, and the folder, as it is
+            return
+        if self.spare is not None:
+            self._commit_spare()
             return
         kept = [dest for dest in self.keys if dest not in self.pending]
         for dest in kept:
@@ -199,13 +215,120 @@ class Update:
                 self.records[dest] = _record(self.keys[dest], self.out / dest)
 
     def abort(self) -> None:
-        """Throw the staging folder away."""
-        shutil.rmtree(self.scratch.folder, ignore_errors=True)
+        """Throw the staging folder away (a spare tree stays: the next build reconciles it)."""
+        if self.spare is not None:
+            self.spare.release()
+        else:
+            shutil.rmtree(self.scratch.folder, ignore_errors=True)
 
     def _stale(self) -> bool:
         """True if the output holds a file the new site lacks."""
         wanted = set(self.keys) | {MARKER}
         return any(rel not in wanted for rel in _files(str(self.out), ""))
+
+    def _commit_spare(self) -> None:
+        """Make the spare tree the new site, file by file, then swap it with the output.
+
+        The spare holds the site of the build before last, mostly as hard links shared with
+        the output. Every kept file becomes a link to the output's (a stat tells if it is one
+        already), staged files are in place, files the new site lacks go; then one atomic
+        exchange, and the old output is the spare for the next build. Until the exchange
+        nothing the output holds is touched, so a crash leaves it whole.
+        """
+        assert self.spare is not None
+        folder = self.scratch.folder
+        for dest in self.keys:
+            if dest not in self.pending:
+                _link_if_needed(self.out / dest, folder / dest)
+        wanted = set(self.keys) | {MARKER}
+        for rel in list(_files(str(folder), "")):
+            if rel not in wanted:
+                os.unlink(folder / rel)
+        _prune_empty_dirs(folder)
+        _replace(folder / MARKER, lambda tmp: tmp.write_text(MARKER_TEXT))
+        swapped = _exchange(folder, self.out)
+        if not swapped:  # no atomic exchange here: three renames, as close as it gets
+            old = self.out.parent / f".{self.out.name}.old-{os.getpid()}"
+            os.rename(self.out, old)
+            os.rename(folder, self.out)
+            os.rename(old, folder)
+        for dest in self.pending:
+            if self.keys[dest]:
+                self.records[dest] = _record(self.keys[dest], self.out / dest)
+        self.spare.release()
+
+
+class _Spare:
+    """The previous site kept beside the cache, locked so that one build at a time uses it."""
+
+    def __init__(self, folder: Path, lock: int) -> None:
+        self.folder = folder
+        self._lock = lock
+
+    @staticmethod
+    def claim(folder: Path, out: Path) -> _Spare | None:
+        """Lock the spare tree for this build; None if another build holds it, locks are not
+        available, or it is not on the output's file system (no swap possible)."""
+        try:
+            import fcntl
+        except ImportError:
+            return None
+        try:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            if os.stat(folder.parent).st_dev != os.stat(out).st_dev:
+                return None
+            lock = os.open(f"{folder}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError:
+            return None
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(lock)
+            return None
+        return _Spare(folder, lock)
+
+    def release(self) -> None:
+        """Let the next build have the spare tree."""
+        os.close(self._lock)
+
+
+def _clear_way(target: Path) -> None:
+    """Make room for a file at `target`: a folder there, or a file where a parent folder
+    should be, is what an older site had (a static file that became a folder, say)."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        for parent in reversed(target.parents):
+            if parent.is_file() or parent.is_symlink():
+                parent.unlink()
+                break
+        target.parent.mkdir(parents=True, exist_ok=True)
+    if target.is_dir() and not target.is_symlink():
+        shutil.rmtree(target)
+
+
+def _link_if_needed(live: Path, spare: Path) -> None:
+    """Make `spare` a hard link to `live` unless it is one already."""
+    try:
+        a, b = live.stat(), spare.stat()
+        if (a.st_ino, a.st_dev) == (b.st_ino, b.st_dev):
+            return
+    except FileNotFoundError:
+        pass
+    try:
+        _replace(spare, lambda tmp: os.link(live, tmp))
+    except OSError:  # a file system without hard links
+        _replace(spare, lambda tmp: shutil.copy2(live, tmp))
+
+
+def _prune_empty_dirs(root: Path) -> None:
+    """Remove folders left empty under `root`, deepest first (rmdir refuses the others)."""
+    for dirpath, _, _ in os.walk(root, topdown=False):
+        if dirpath != str(root):
+            try:
+                os.rmdir(dirpath)
+            except OSError:
+                pass
 
 
 def _files(root: str, prefix: str) -> Iterator[str]:
