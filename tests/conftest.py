@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import http.client
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -86,6 +87,22 @@ class Site:
         """Every output file's hash, to prove a failed build changed nothing."""
         return {p.relative_to(self.out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
                 for p in sorted(self.out.rglob("*")) if p.is_file()}
+
+
+Response = tuple[int, dict[str, str], bytes]
+"""Status, lower-cased headers and body of one HTTP answer."""
+
+
+def http_request(port: int, path: str, method: str = "GET", host: str = "127.0.0.1",
+                 timeout: float = 10) -> Response:
+    """Send one raw request (the path goes out exactly as written) and read the answer."""
+    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    try:
+        conn.request(method, path)
+        resp = conn.getresponse()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+    finally:
+        conn.close()
 
 
 CONFIG = """\

@@ -17,23 +17,15 @@ from typing import Any
 
 import lxml.html
 import pytest
-from conftest import Result, Site, post_text
+from conftest import Response, Result, Site, http_request, post_text
 
 from reelnotes.serve import DevServer, ServeOptions, is_editor_temp
 
-Response = tuple[int, dict[str, str], bytes]
-
 
 def request(server: DevServer, path: str, method: str = "GET") -> Response:
-    """Send one raw request (the path goes out exactly as written) and read the answer."""
+    """Send one raw request to the dev server (the path goes out exactly as written)."""
     host, port = server.url.split("//")[1].split("/")[0].rsplit(":", 1)
-    conn = http.client.HTTPConnection(host, int(port), timeout=5)
-    try:
-        conn.request(method, path)
-        resp = conn.getresponse()
-        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
-    finally:
-        conn.close()
+    return http_request(int(port), path, method, host=host, timeout=5)
 
 
 def eventually(check: Callable[[], Any], timeout: float = 5.0) -> Any:

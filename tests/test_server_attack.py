@@ -3,7 +3,6 @@ loopback, clients speak raw HTTP, sources change on disk while it serves."""
 
 from __future__ import annotations
 
-import http.client
 import os
 import re
 import signal
@@ -19,7 +18,7 @@ from pathlib import Path
 import lxml.etree
 import lxml.html
 import pytest
-from conftest import Site
+from conftest import Response, Site, http_request
 
 SECRET = "TOP-SECRET-7f3a"
 LOAD_CLIENTS = 50
@@ -43,15 +42,9 @@ class Server:
     root: Path
     log: list[str] = field(default_factory=list)
 
-    def request(self, path: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+    def request(self, path: str, method: str = "GET") -> Response:
         """One request through http.client (the path goes out exactly as written)."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        try:
-            conn.request(method, path)
-            resp = conn.getresponse()
-            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
-        finally:
-            conn.close()
+        return http_request(self.port, path, method)
 
     def raw(self, data: bytes) -> bytes:
         """Send raw bytes, read until the server closes the connection."""
