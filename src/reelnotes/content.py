@@ -24,7 +24,14 @@ from .fields import (
     read_tags,
 )
 from .frontmatter import Document, FrontMatterError, decode, parse_yaml, split
-from .markdown import RenderedBody, plain_text, render_comment, render_inline, render_post
+from .markdown import (
+    SPOILERS_MARKER,
+    RenderedBody,
+    plain_text,
+    render_comment,
+    render_inline,
+    render_post,
+)
 from .model import Comment, Epigraph, Film, Post
 from .theme import theme_static
 
@@ -45,10 +52,7 @@ def _too_big(raw: bytes, rel: str) -> Diagnostic:
                       f"{MAX_POST_BYTES // 1048576} MB", rel, 1)
 
 
-SPOILERS_MARKER = "<!--spoilers-->"
-_SPOILER_LINE = re.compile(r"^<!--spoilers-->[ \t]*\n?", re.MULTILINE)
 _FOOTNOTE_DEF = re.compile(r"^\[\^[^\]\n]+\]:.*(?:\n(?:[ \t]+\S.*|[ \t]*$))*", re.MULTILINE)
-_FOOTNOTES = '<hr class="footnotes-sep"'
 _CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 
@@ -58,27 +62,16 @@ def count_words(text: str) -> int:
     return len(_CJK.sub(" ", text).split()) + (cjk + 1) // 2
 
 
-def _details(html: str) -> str:
-    """Wrap the spoiler part of a body in <details>, keeping footnotes outside it."""
-    before, after = _SPOILER_LINE.split(html, maxsplit=1)
-    notes = ""
-    if _FOOTNOTES in after:
-        after, notes = after.split(_FOOTNOTES, 1)
-        notes = _FOOTNOTES + notes
-    return (f'{before}<details class="spoilers">\n<summary>Spoilers: the rest of this review '
-            f"reveals the plot</summary>\n{after}</details>\n{notes}")
-
-
-def _hide_spoilers(body: RenderedBody, text: str, page_url: str) -> tuple[RenderedBody, str]:
-    """Put the body after a <!--spoilers--> line in <details>; summarise only what precedes it."""
-    if not _SPOILER_LINE.search(body.html):
+def _spoiler_free(body: RenderedBody, text: str, page_url: str) -> tuple[RenderedBody, str]:
+    """The summary and the body as far as a <!--spoilers--> line, for pages and data that
+    must not give the plot away; the whole body when there is no such line."""
+    if not body.spoilers:
         return body, body.html
     before, after = text.split(SPOILERS_MARKER, 1)
     # Footnotes referenced before the marker may be defined after it.
     notes = "\n".join(m.group(0) for m in _FOOTNOTE_DEF.finditer(after))
     safe = render_post(before + "\n\n" + notes, page_url)
-    hidden = RenderedBody(_details(body.html), _details(body.feed_html), safe.summary_html)
-    return hidden, safe.html
+    return replace(body, summary_html=safe.summary_html), safe.html
 
 
 def read_post(path: Path, rel: str, config: SiteConfig,
@@ -127,7 +120,7 @@ def read_post(path: Path, rel: str, config: SiteConfig,
     slug = explicit or slug or urls.slugify(title, fallback_seed=rel)
     page_url = config.base_url + urls.post_url(slug)
     body = render_post(doc.body, page_url)
-    body, spoiler_free = _hide_spoilers(body, doc.body, page_url)
+    body, spoiler_free = _spoiler_free(body, doc.body, page_url)
     return Post(
         src_path=rel,
         slug=slug,

@@ -24,7 +24,33 @@ def _post_parser() -> MarkdownIt:
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.use(footnote_plugin)
     md.use(anchors_plugin, min_level=1, max_level=6)
+    md.core.ruler.push("reelnotes_spoilers", _spoilers)  # after the footnotes' tail
     return md
+
+
+SPOILERS_MARKER = "<!--spoilers-->"
+SPOILERS_OPEN = ('<details class="spoilers">\n<summary>Spoilers: the rest of this review '
+                 "reveals the plot</summary>\n")
+
+
+def _html_block(content: str) -> Token:
+    token = Token("html_block", "", 0)
+    token.content = content
+    return token
+
+
+def _spoilers(state: StateCore) -> None:
+    """Put what follows a <!--spoilers--> line in a <details>, the footnotes left outside."""
+    tokens = state.tokens
+    at = next((i for i, tok in enumerate(tokens) if tok.type == "html_block"
+               and tok.level == 0 and tok.content.strip() == SPOILERS_MARKER), None)
+    if at is None:
+        return
+    end = next((i for i, tok in enumerate(tokens) if tok.type == "footnote_block_open"),
+               len(tokens))
+    tokens.insert(max(end, at + 1), _html_block("</details>\n"))
+    tokens[at] = _html_block(SPOILERS_OPEN)
+    state.env["spoilers"] = True
 
 
 def _comment_parser() -> MarkdownIt:
@@ -65,6 +91,8 @@ class RenderedBody:
     """The same HTML with every link and image made absolute, for feeds."""
     summary_html: str
     """The text before <!--more-->, else the first paragraph."""
+    spoilers: bool = False
+    """True if a <!--spoilers--> line put the rest of the body in a <details>."""
 
 
 def render_post(text: str, page_url: str) -> RenderedBody:
@@ -79,7 +107,7 @@ def render_post(text: str, page_url: str) -> RenderedBody:
             if isinstance(value, str):
                 tok.attrSet(attr, urljoin(page_url, value))
     feed_html = POSTS.renderer.render(tokens, POSTS.options, env)
-    return RenderedBody(page_html, feed_html, summary)
+    return RenderedBody(page_html, feed_html, summary, bool(env.get("spoilers")))
 
 
 def _summary(text: str, tokens: list[Token], env: dict[str, object]) -> str:
