@@ -460,3 +460,24 @@ def test_emoji_images_become_text_and_embeds_become_links() -> None:
     result = convert(raw, OLD)
     assert result.markdown == "Off we go 🚂 🎬\n\n[Trailer](https://www.youtube.com/embed/abc)\n"
     assert result.images == ()
+
+
+@pytest.mark.parametrize("title", ['yes: no # "quoted" — null', "- 2013-04-09", "---", "'*&x"])
+def test_awkward_text_survives_yaml(site: Site, cli: Callable[..., Result], title: str) -> None:
+    body = "Text.\n\n---\n\n--- a: [b]"
+    thread = comment(1, title, "2013-04-10 09:00:00", body)
+    export = site.write("x.xml", wxr(item(1, cdata(title), body, name="awkward",
+                                          comments=thread)))
+    assert cli("import", "wordpress", export, "--site", site.root).code == 0
+    result = cli("build", "--site", site.root)
+    assert result.code == 0, result.err
+    page = site.html("posts/awkward/index.html")
+    assert page.xpath("//h1")[0].text_content() == title
+    assert page.xpath("//p[@class='comment-author']")[0].text_content() == title
+
+
+def test_missing_export_is_one_line_error(site: Site, cli: Callable[..., Result]) -> None:
+    result = cli("import", "wordpress", site.root / "nope.xml", "--site", site.root)
+    assert result.code == 1
+    assert result.err.splitlines()[0] == f"{site.root / 'nope.xml'}: cannot read: " \
+                                         "No such file or directory"

@@ -212,5 +212,6 @@ def convert(raw: str, base_url: str = "", *, comment: bool = False) -> Converted
 
 def plain(raw: str) -> str:
     """The text of an HTML fragment on one line, for titles and summaries."""
-    text = BeautifulSoup(raw, "html.parser").get_text(" ")
-    return " ".join(html.unescape(text).split())
+    # Wrapped, since html.parser drops the "&" of text ending in "&x" at the end of input.
+    text = BeautifulSoup(f"<div>{raw}</div>", "html.parser").get_text(" ")
+    return " ".join(text.split())
