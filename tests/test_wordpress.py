@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,6 +11,9 @@ from urllib.parse import unquote, urlsplit
 import lxml.html
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
 from conftest import Result, Site
 
 from reelnotes.config import load_config
@@ -481,3 +485,18 @@ def test_missing_export_is_one_line_error(site: Site, cli: Callable[..., Result]
     assert result.code == 1
     assert result.err.splitlines()[0] == f"{site.root / 'nope.xml'}: cannot read: " \
                                          "No such file or directory"
+
+
+def rendered_text(markdown: str) -> str:
+    """The text CommonMark (raw HTML allowed, as for posts) shows for `markdown`."""
+    html_out = MarkdownIt("commonmark", {"html": True}).render(markdown)
+    return " ".join(lxml.html.fromstring(f"<div>{html_out}</div>").text_content().split())
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(alphabet="ab 1.#-+>=*_`<&;\\[]()!~|", min_size=1, max_size=12),
+                min_size=1, max_size=4))
+def test_text_converts_to_markdown_that_shows_the_same_text(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    markdown = convert(html.escape(text, quote=False)).markdown
+    assert rendered_text(markdown) == " ".join(text.split())
