@@ -11,10 +11,10 @@ from urllib.parse import unquote, urlsplit
 import lxml.html
 import pytest
 import yaml
+from conftest import Result, Site
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
-from conftest import Result, Site
 
 from reelnotes.config import load_config
 from reelnotes.wordpress import Channel, WpItem

@@ -110,8 +110,7 @@ class _Converter(MarkdownConverter):
         if not text:
             return ""
         text = re.sub(r"\\(?=[!-/:-@\[-`{-~]|\s|$)", r"\\\\", text)
-        text = str(super().escape(text, parent_tags))
-        text = re.sub(r"([<`])", r"\\\1", text)
+        text = re.sub(r"([*_<`])", r"\\\1", text)
         text = re.sub(r"&(?=#?\w+;)", r"\\&", text)
         text = re.sub(r"\](?=[(\[:])", r"\\]", text)  # no [links](x), [refs][x], [defs]: x
         text = re.sub(r"\[(?=\^)", r"\\[", text)  # no [^footnote] references
