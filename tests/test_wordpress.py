@@ -316,7 +316,9 @@ def test_drafts_scheduled_private_and_non_posts(imported: tuple[Site, Result],
     assert not any(name in n for n in posts for name in ("private", "locked", "about", "qin"))
     assert 'post 104 "Private diary": private' in result.out
     assert 'post 106 "Locked": password-protected' in result.out
+    assert 'page 201 "About": a page' in result.out
     assert "1 attachment" in result.out and "1 menu item" in result.out and "1 page" in result.out
+    assert "Skipped 6:" in result.out
     assert result.out.startswith("Imported 3 posts, 2 drafts, 1 scheduled, 4 comments")
     assert cli("build", "--site", site.root).code == 0
     built = {p.parent.name for p in (site.out / "posts").glob("*/index.html")}

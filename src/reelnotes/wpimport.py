@@ -105,6 +105,8 @@ def write_plan(plan: Plan, root: Path, force: bool,
     record = _load_record(root)
     written, unchanged, kept = [], [], []
     for done, planned in enumerate(plan.files, 1):
+        if progress is not None:
+            progress("writing", done, len(plan.files))
         path = root / planned.rel
         data = planned.text.encode("utf-8")
         if path.exists():
@@ -119,8 +121,6 @@ def write_plan(plan: Plan, root: Path, force: bool,
         _write_atomic(path, data)
         record[planned.rel] = _digest(data)
         written.append(planned.rel)
-        if progress is not None:
-            progress("writing", done, len(plan.files))
     payload = {"comment": "Written by `reelnotes import wordpress`: the hash of each file it "
                           "wrote, so a re-run leaves files you edited alone.",
                "files": dict(sorted(record.items()))}
