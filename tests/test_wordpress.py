@@ -347,6 +347,13 @@ def test_report_lists_images_shortcodes_and_query_addresses(
     assert "  /?p=101 -> /posts/last-train-home/" in lines
 
 
+def test_query_addresses_point_under_the_base_path(site: Site, cli: Callable[..., Result]) -> None:
+    site.write("reelnotes.toml", 'title = "T"\nbase_url = "https://example.org/blog/"\n')
+    export = site.write("export.xml", EXPORT)
+    result = cli("import", "wordpress", export, "--site", site.root)
+    assert "  /?p=101 -> /blog/posts/last-train-home/" in result.out.splitlines()
+
+
 def test_entity_expansion_is_refused(site: Site, cli: Callable[..., Result]) -> None:
     export = site.write("bomb.xml", BOMB)
     result = cli("import", "wordpress", export, "--site", site.root)

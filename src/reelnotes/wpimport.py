@@ -151,4 +151,5 @@ def import_wordpress(export: Path, config: SiteConfig, *, force: bool = False,
     """Import a WordPress export into the site's content/ folder."""
     channel, items = read_export(export, progress)
     plan = make_plan(channel, items, config.tz, progress, existing_slugs(config))
+    plan.query_links = [(old, config.base_path + new.lstrip("/")) for old, new in plan.query_links]
     return write_plan(plan, config.root, force, progress)
