@@ -11,7 +11,11 @@ from reelnotes.frontmatter import FrontMatterError, decode, split
 
 keys = st.from_regex(r"[a-z][a-z_]{0,11}", fullmatch=True)
 scalars = st.one_of(
-    st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=40),
+    # Bidi embeddings/overrides/isolates are dropped on reading (test_bad_input.py), so no
+    # round trip for them.
+    st.text(st.characters(blacklist_categories=("Cs", "Cc"),
+                          blacklist_characters="\u202a\u202b\u202c\u202d\u202e"
+                                               "\u2066\u2067\u2068\u2069"), max_size=40),
     st.integers(-10**6, 10**6),
     st.booleans(),
     st.none(),
@@ -45,7 +49,8 @@ def test_each_top_level_key_has_its_line(data: dict[str, object]) -> None:
     rows = text.split("\n")
     for key in data:
         line = doc.lines[(key,)]
-        assert rows[line - 1].startswith(f"{key}:"), (key, line, rows)
+        # YAML quotes keys such as no, on, null.
+        assert rows[line - 1].startswith((f"{key}:", f"'{key}':")), (key, line, rows)
 
 
 @settings(max_examples=100, deadline=None)

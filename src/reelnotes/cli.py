@@ -4,14 +4,17 @@ prints or exits."""
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
-from .build import build
+from .build import build, clock
+from .check import check
 from .config import SiteConfig, load_config
 from .errors import Diagnostic, ReelnotesError
+from .scaffold import init_site, new_post
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -97,6 +100,56 @@ def add_import_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
 
 # --- end import wordpress -----------------------------------------------------------------
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Build into a private folder and serve it, rebuilding on change with --watch."""
+    from .serve import DevServer, ServeOptions, serve_warning  # keeps watchdog out of build
+
+    root = site_config(args).root
+    options = ServeOptions(host=args.host, port=args.port, watch=args.watch, drafts=args.drafts,
+                           poll=args.poll)
+    warning = serve_warning(options)
+    if warning:
+        print(warning, file=sys.stderr)
+    server = DevServer(root, options, log=lambda line: print(line, file=sys.stderr, flush=True))
+    server.start()
+    try:
+        watching = " (watching for changes)" if args.watch else ""
+        print(f"Serving {server.url}{watching}; press Ctrl-C to stop", flush=True)
+        server.wait()
+    except KeyboardInterrupt:
+        print("Stopped.", file=sys.stderr)
+    finally:
+        server.stop()
+    return EXIT_OK
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Create a new site folder."""
+    folder = Path(args.dir)
+    written = init_site(folder, with_templates=args.with_templates, now=clock())
+    print(f"Created a new site in {folder} ({len(written)} files). Next:")
+    print(f"  cd {shlex.quote(str(folder))}")
+    print("  reelnotes serve --watch --drafts")
+    return EXIT_OK
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    """Write a new draft post and print its path."""
+    config = site_config(args)
+    tags = args.tags.split(",") if args.tags else []
+    path = new_post(config, args.title, film=args.film, year=args.year, tags=tags, now=clock())
+    print(path.relative_to(config.root).as_posix() if args.site == "." else path)
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate everything without writing; exit 1 on any error."""
+    config = site_config(args)
+    result = check(config, drafts=args.drafts)
+    report(result.problems)
+    print(result.summary(), file=sys.stderr if result.errors else sys.stdout)
+    return EXIT_ERROR if result.errors else EXIT_OK
+
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser for every command."""
@@ -116,6 +169,43 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--quiet", "-q", action="store_true", help="print nothing but problems")
     b.set_defaults(run=cmd_build)
     add_import_parser(commands)
+
+
+    s = commands.add_parser("serve", help="preview the site, rebuilding on change",
+                            description="Build the site into .reelnotes-cache/serve/ and serve "
+                            "it; with --watch, rebuild and reload the browser on every save.")
+    s.add_argument("--site", default=".", metavar="DIR", help="the site folder (default: .)")
+    s.add_argument("--watch", action="store_true", help="rebuild and live-reload on change")
+    s.add_argument("--port", type=int, default=8000, help="the port (default: 8000)")
+    s.add_argument("--host", default="127.0.0.1",
+                   help="the address to listen on (default: 127.0.0.1, this machine only)")
+    s.add_argument("--drafts", action="store_true", help="include posts with draft: true")
+    s.add_argument("--poll", action="store_true",
+                   help="poll for changes (network drives, containers) instead of OS events")
+    s.set_defaults(run=cmd_serve)
+
+    i = commands.add_parser("init", help="create a new site", description="Create a new, "
+                            "working site: settings, one sample post, and optionally the theme.")
+    i.add_argument("dir", metavar="DIR", help="the new site's folder (new or empty)")
+    i.add_argument("--with-templates", action="store_true",
+                   help="copy the built-in theme's templates into DIR/templates to edit them")
+    i.set_defaults(run=cmd_init)
+
+    n = commands.add_parser("new", help="start a new draft post",
+                            description="Write content/posts/<date>-<slug>.md with draft: true.")
+    n.add_argument("title", help="the post's title")
+    n.add_argument("--film", metavar="NAME", help="the film the post reviews")
+    n.add_argument("--year", type=int, help="the film's year of release")
+    n.add_argument("--tags", metavar="A,B", help="comma-separated tags")
+    n.add_argument("--site", default=".", metavar="DIR", help="the site folder (default: .)")
+    n.set_defaults(run=cmd_new)
+
+    c = commands.add_parser("check", help="validate the site without building it",
+                            description="Check every post, comment file, template and "
+                            "internal link; write nothing; exit 1 on any error.")
+    c.add_argument("--site", default=".", metavar="DIR", help="the site folder (default: .)")
+    c.add_argument("--drafts", action="store_true", help="check as if drafts were published")
+    c.set_defaults(run=cmd_check)
     return top
 
 

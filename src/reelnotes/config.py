@@ -96,6 +96,11 @@ def _check_base_url(value: str, path: str, line: int | None, problems: list[Diag
             )
         )
         return value
+    if re.search(r'[\s"<>\\^`{|}]', value):
+        problems.append(
+            Diagnostic(f"base_url: expected no spaces, quotes or brackets, got {value!r}",
+                       path, line, "percent-encode them, e.g. %20 for a space")
+        )
     if parts.query or parts.fragment:
         problems.append(
             Diagnostic(f'base_url: expected no query or fragment, got "{value}"', path, line)
@@ -121,7 +126,8 @@ def load_config(root: Path) -> tuple[SiteConfig, list[Diagnostic]]:
         m = re.search(r"\(at line (\d+), column \d+\)", str(err))
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(err))
         raise ConfigError(
-            Diagnostic(f"invalid TOML: {message}", CONFIG_NAME, int(m.group(1)) if m else None)
+            Diagnostic(f"invalid TOML: {message}", CONFIG_NAME, int(m.group(1)) if m else None,
+                       'expected lines such as title = "My films"')
         ) from err
     return _validate(root, data, text)
 

@@ -29,6 +29,7 @@ FILM_KEYS = frozenset(
 ID_KEYS = frozenset(["imdb", "tmdb", "wikidata", "letterboxd"])
 COMMENT_KEYS = frozenset(["author", "date", "url", "body"])
 MAX_POST_BYTES = 10 * 1024 * 1024
+MIN_YEAR, MAX_YEAR = 1000, 9000
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,21 +246,29 @@ def parse_moment(value: Any, tz: ZoneInfo) -> datetime:
     shown = f'"{text}"'
     if _DAY.fullmatch(text):
         try:
-            return datetime.combine(date.fromisoformat(text), time(), tz)
+            day = date.fromisoformat(text)
         except ValueError as err:
-            raise ValueError(f"{shown} is not a real date ({err})") from err
+            raise ValueError(f"expected a real date, got {shown} ({err})") from err
+        return _in_range(datetime.combine(day, time(), tz), shown)
     if not re.match(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", text):
         raise ValueError(f"expected YYYY-MM-DD or an ISO 8601 date-time, got {shown}")
     try:
         moment = datetime.fromisoformat(text)
     except ValueError as err:
-        raise ValueError(f"{shown} is not a valid date-time ({err})") from err
-    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+        raise ValueError(f"expected a real date-time, got {shown} ({err})") from err
+    return _in_range(moment if moment.tzinfo else moment.replace(tzinfo=tz), shown)
+
+
+def _in_range(moment: datetime, shown: str) -> datetime:
+    """Keep years where every time zone conversion stays within what datetime can hold."""
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        raise ValueError(f"expected a year from {MIN_YEAR} to {MAX_YEAR}, got {shown}")
+    return moment
 
 
 def _films(chk: _Checker, data: dict[str, Any]) -> tuple[Film, ...]:
     if "film" in data and "films" in data:
-        chk.fail(("films",), "use either film or films, not both")
+        chk.fail(("films",), "films: expected either film or films, got both")
         return ()
     if "film" in data:
         raw, key, many = data["film"], "film", False
@@ -376,12 +385,20 @@ def _aliases(chk: _Checker, data: dict[str, Any]) -> tuple[str, ...]:
     out = []
     for i, item in enumerate(raw):
         url = urls.alias_url(item) if isinstance(item, str) else None
-        if url is None:
+        if url in urls.RESERVED:
+            chk.fail(("aliases", i), f"aliases: expected an old address, got {item!r}, a file "
+                     "the site itself writes", "remove it from aliases")
+        elif url is None:
             chk.fail(("aliases", i), f"aliases: expected a path such as \"/2013/04/09/slug/\", "
                      f"got {item!r}")
         else:
             out.append(url)
     return tuple(out)
+
+
+def _summary_html(summary: str) -> str:
+    """Front matter's summary as inline Markdown; "<" is text here, so no raw HTML gets in."""
+    return f"<p>{render_inline(summary.replace('<', '&lt;'))}</p>"
 
 
 def read_post(path: Path, rel: str, config: SiteConfig) -> tuple[Post | None, list[Diagnostic]]:
@@ -433,7 +450,7 @@ def read_post(path: Path, rel: str, config: SiteConfig) -> tuple[Post | None, li
         date=when,
         body_html=body.html,
         feed_html=body.feed_html,
-        summary_html=f"<p>{render_inline(summary)}</p>" if summary else body.summary_html,
+        summary_html=_summary_html(summary) if summary else body.summary_html,
         word_count=len(plain_text(body.html).split()),
         **fields,
     ), diagnostics
@@ -514,7 +531,8 @@ def load_content(config: SiteConfig,
         other = by_slug.get(post.slug)
         if other is not None:
             problems.append(Diagnostic(
-                f'slug "{post.slug}" is also used by {other.src_path}', post.src_path, 1,
+                f'slug: expected a slug of its own, but "{post.slug}" is also used by '
+                f'{other.src_path}', post.src_path, 1,
                 "give one of them another title or a slug: in its front matter"))
         by_slug[post.slug] = post
     comments_dir = config.content_dir / "comments"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,13 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 KeyPath = tuple[str | int, ...]
+
+# C0 controls other than tab and newline, DEL, and C1 controls: invisible, invalid in XML.
+_CONTROLS = "\x00-\x08\x0b-\x1f\x7f-\x9f"
+# Bidi embeddings, overrides and isolates, which can make text read differently than it is.
+_BIDI = "\u202a-\u202e\u2066-\u2069"
+_UNSAFE_IN_BODY = re.compile(f"[{_CONTROLS}]")
+_UNSAFE_IN_VALUES = re.compile(f"[{_CONTROLS}{_BIDI}]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +82,18 @@ def decode(raw: bytes) -> str:
             line,
             "save the file as UTF-8",
         ) from err
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return _UNSAFE_IN_BODY.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def clean(value: Any) -> Any:
+    """Drop control and bidi-override characters from every string in parsed YAML."""
+    if isinstance(value, str):
+        return _UNSAFE_IN_VALUES.sub("", value)
+    if isinstance(value, list):
+        return [clean(item) for item in value]
+    if isinstance(value, dict):
+        return {clean(k): clean(v) for k, v in value.items()}
+    return value
 
 
 def parse_yaml(text: str, first_line: int = 1) -> tuple[Any, dict[KeyPath, int]]:
@@ -84,8 +103,8 @@ def parse_yaml(text: str, first_line: int = 1) -> tuple[Any, dict[KeyPath, int]]
         node = loader.get_single_node()
         lines: dict[KeyPath, int] = {}
         if node is not None:
-            _index(node, (), first_line, lines)
-        data = loader.construct_document(node) if node is not None else None
+            _index(node, (), first_line, lines, set())
+        data = clean(loader.construct_document(node)) if node is not None else None
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = first_line + (mark.line if mark else 0)
@@ -102,22 +121,30 @@ def parse_yaml(text: str, first_line: int = 1) -> tuple[Any, dict[KeyPath, int]]
     return data, lines
 
 
-def _index(node: yaml.Node, path: KeyPath, first_line: int, lines: dict[KeyPath, int]) -> None:
-    """Record each key's line and reject duplicate keys."""
+def _index(node: yaml.Node, path: KeyPath, first_line: int, lines: dict[KeyPath, int],
+           seen_nodes: set[int]) -> None:
+    """Record each key's line; reject duplicate keys and aliases (*name)."""
+    if isinstance(node, yaml.CollectionNode):
+        # An alias is the same node met twice: refusing it stops cycles and alias bombs.
+        if id(node) in seen_nodes:
+            raise FrontMatterError("expected plain values: YAML aliases (*name) are not supported",
+                                   first_line + node.start_mark.line, "write the value out")
+        seen_nodes.add(id(node))
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
             key = str(key_node.value)
             line = first_line + key_node.start_mark.line
             if key in seen:
-                raise FrontMatterError(f'duplicate key "{key}"', line, "keep one of them")
+                raise FrontMatterError(f'{key}: expected once, found a duplicate key', line,
+                                       "keep one of them")
             seen.add(key)
             lines[path + (key,)] = line
-            _index(value_node, path + (key,), first_line, lines)
+            _index(value_node, path + (key,), first_line, lines, seen_nodes)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             lines[path + (i,)] = first_line + item.start_mark.line
-            _index(item, path + (i,), first_line, lines)
+            _index(item, path + (i,), first_line, lines, seen_nodes)
 
 
 def split(text: str) -> Document:

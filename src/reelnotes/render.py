@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -50,11 +51,30 @@ def template_dirs(config: SiteConfig) -> list[Path]:
     return dirs
 
 
+class _Loader(jinja2.FileSystemLoader):
+    """A file loader that reports a template that is not UTF-8 with its file and line."""
+
+    def get_source(self, environment: jinja2.Environment,
+                   template: str) -> tuple[str, str, Callable[[], bool]]:
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError as err:
+            for folder in self.searchpath:
+                path = Path(folder) / template
+                if path.is_file():
+                    raw = path.read_bytes()
+                    line = raw.count(b"\n", 0, err.start) + 1
+                    raise jinja2.TemplateSyntaxError(
+                        f"expected UTF-8 text, found byte 0x{raw[err.start]:02x}",
+                        line, template, str(path)) from err
+            raise
+
+
 def make_environment(config: SiteConfig, cache_dir: Path | None = None,
                      live_reload: str | None = None) -> jinja2.Environment:
     """A Jinja environment for one site: site templates override the theme file by file."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(config)]),
+        loader=_Loader([str(d) for d in template_dirs(config)]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -125,7 +145,8 @@ class Renderer:
         try:
             template = self.env.get_template(page.template)
             return template.render(page=page, **page.vars)
-        except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError) as err:
+        except (jinja2.TemplateError, TypeError, ValueError, AttributeError, LookupError,
+                ArithmeticError, RecursionError) as err:
             raise template_error(err, self.site.config, page.url) from err
 
     def check_templates(self) -> list[Diagnostic]:

@@ -19,6 +19,9 @@ FEED = "feed.xml"
 SITEMAP = "sitemap.xml"
 ROBOTS = "robots.txt"
 NOT_FOUND = "404.html"
+REDIRECTS = "_redirects"
+RESERVED = frozenset({"index.html", FEED, SITEMAP, ROBOTS, NOT_FOUND, REDIRECTS})
+"""Files every build writes at the top: no alias may claim them."""
 
 _SAFE_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]*")
 

@@ -1,0 +1,90 @@
+"""Crash safety: a build killed with SIGKILL at any moment leaves build/ as the complete previous
+site or the complete new one, never a mix, and the next build succeeds."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from conftest import Result, Site, post_text
+
+POSTS = 80
+KILLS = 8
+
+
+def snapshot(out: Path) -> dict[str, str]:
+    """Every file under `out` with the hash of its bytes."""
+    return {p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def write_version(site: Site, version: str) -> None:
+    """Make the site's content version "A" or "B": B changes every post and adds one."""
+    for i in range(POSTS):
+        site.post(f"p{i:03}", post_text(f"Post {i}", f"2013-{i % 12 + 1:02}-{i % 28 + 1:02}",
+                                        body=f"Version {version} of post {i}. " * 40,
+                                        tags=f"[t{i % 7}, v{version}]"))
+    extra = site.root / "content/posts/extra.md"
+    if version == "B":
+        site.post("extra", post_text("Only in B", "2016-01-01"))
+    elif extra.exists():
+        extra.unlink()
+
+
+def start_build(site: Site) -> subprocess.Popen[bytes]:
+    """`reelnotes build` in a child process (it inherits the fixed SOURCE_DATE_EPOCH)."""
+    return subprocess.Popen([sys.executable, "-m", "reelnotes", "build", "--site",
+                             str(site.root), "--quiet"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def test_sigkill_leaves_old_or_new_site(site: Site, cli: Callable[..., Result],
+                                        tmp_path: Path) -> None:
+    expected: dict[str, dict[str, str]] = {}
+    for version in "AB":
+        write_version(site, version)
+        result = cli("build", "--site", site.root, "--out", tmp_path / version, "--quiet")
+        assert result.code == 0, result.err
+        expected[version] = snapshot(tmp_path / version)
+    assert expected["A"] != expected["B"]
+
+    write_version(site, "A")
+    started = time.perf_counter()
+    child = start_build(site)
+    assert child.wait(timeout=60) == 0, child.stderr.read() if child.stderr else ""
+    full = time.perf_counter() - started
+    current = "A"
+    assert snapshot(site.out) == expected[current]
+
+    # Stratified: one kill in each slice of the build's duration, at a random point within it.
+    rng = random.Random(6)
+    delays = [(k + rng.random()) / KILLS * full * 1.2 for k in range(KILLS)]
+    outcomes = []
+    for delay in delays:
+        target = "B" if current == "A" else "A"
+        write_version(site, target)
+        child = start_build(site)
+        time.sleep(delay)
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=60)
+        now = snapshot(site.out)
+        assert now in (expected["A"], expected["B"]), "build/ is a mix of two sites"
+        current = "A" if now == expected["A"] else "B"
+        outcomes.append((child.returncode, current == target))
+
+    # Some kills must land mid-build (else the test proves nothing); some may land after.
+    assert any(code == -signal.SIGKILL and not swapped for code, swapped in outcomes), outcomes
+    write_version(site, "B")
+    result = cli("build", "--site", site.root, "--quiet")
+    assert result.code == 0, result.err
+    assert snapshot(site.out) == expected["B"]
+    leftovers = [p.name for p in site.root.iterdir() if p.name.startswith(".build.")]
+    assert leftovers == []
+    assert os.listdir(site.out)

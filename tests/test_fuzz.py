@@ -1,0 +1,185 @@
+"""Property tests: whatever a post or comment file holds, the build either succeeds or reports
+content errors as `file:line:` lines; any title gives a safe, unique URL segment."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import lxml.html
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from reelnotes import urls
+from reelnotes.cli import main
+from reelnotes.content import POST_KEYS
+
+CONFIG = 'title = "Fuzz"\nbase_url = "https://example.org/"\n'
+PROBLEM = re.compile(r"^content/(posts|comments)/[\w.-]+:\d+: \S")
+FUZZ = settings(max_examples=120, deadline=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@contextlib.contextmanager
+def scratch_site() -> Iterator[Path]:
+    """A fresh site folder (hypothesis runs many examples per test, so no tmp_path)."""
+    folder = Path(tempfile.mkdtemp(prefix="reelnotes-fuzz-"))
+    try:
+        (folder / "content" / "posts").mkdir(parents=True)
+        (folder / "reelnotes.toml").write_text(CONFIG, encoding="utf-8")
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def build(root: Path) -> tuple[int, list[str]]:
+    """Run `reelnotes build` in-process; return the exit code and stderr lines."""
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = main(["build", "--site", str(root), "--drafts", "--future", "--quiet"])
+    return code, err.getvalue().splitlines()
+
+
+def assert_reported(code: int, lines: list[str]) -> None:
+    """A failed build must be our exit 1 with one `file:line:` line per problem."""
+    assert code == 1, lines
+    assert re.fullmatch(r"reelnotes: build failed: \d+ problems?", lines[-1]), lines
+    problems = [line for line in lines[:-1] if ": warning: " not in line]
+    assert problems and all(PROBLEM.match(line) for line in problems), lines
+
+
+# Front matter made of real keys with awkward values, so most examples get past the framing.
+_values = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["2013-04-09", "2013-02-30", "2013-04-09 20:00", "9999-01-01T00:00Z",
+                     "[a, [b]]", "{x: 1}", "&a [*a]", "'", "\t", "yes", "5", "-1", "3.5",
+                     "!!binary aGk=", "<script>alert(1)</script>", "javascript:x()", "|",
+                     "\u202ertl", "~", "null", ".nan", "1e400", "[/old/, ../x]"]),
+    st.integers().map(str),
+)
+_keys = sorted(POST_KEYS - {"title", "date"}) + ["x"]
+_front = st.dictionaries(st.sampled_from(_keys), _values, max_size=6).map(
+    lambda d: "".join(f"{k}: {v}\n" for k, v in d.items()))
+_noise = st.one_of(st.just(b""), st.sampled_from([b"\xff", b"\x00", b"\r", b"\xef\xbb\xbf"]),
+                   st.binary(max_size=8))
+_markdown = st.lists(st.one_of(st.sampled_from(list("*_`#>[]()<>!-|~\\&:\n ") + [
+    "<!--more-->", "<script>", "</div>", "[^1]", "[^1]: n", "```", "http://x.org/"]),
+    st.characters()), max_size=120).map("".join)
+_valid = st.builds(lambda tags, rating, body: (
+    f"---\ntitle: T\ndate: 2013-04-09\ntags: {tags}\nrating: {rating}\nfilm:\n  title: F\n"
+    f"  year: 1999\n---\n{body}").encode(),
+    st.lists(st.text(min_size=1, max_size=10).map(repr), max_size=3).map(
+        lambda t: "[" + ", ".join(t) + "]"),
+    st.sampled_from(["0", "2.5", "5"]), _markdown)
+_posts = st.one_of(
+    _valid,
+    _valid,
+    st.binary(max_size=300),
+    st.builds(lambda fm, body, noise: ("---\ntitle: T\ndate: 2013-04-09\n" + fm + "---\n"
+                                       + body).encode("utf-8") + noise,
+              _front, st.text(max_size=200), _noise),
+    st.builds(lambda head, tail: b"---\n" + head + b"\n---\n" + tail,
+              st.binary(max_size=80), st.binary(max_size=80)),
+)
+
+
+@FUZZ
+@given(raw=_posts)
+@example(raw=b"\xef\xbb\xbf---\r\ntitle: T\r\ndate: 2013-04-09\r\n---\r\n\x00")
+@example(raw=b"---\ntitle: T\ndate: 2013-04-09\ntags: &a [*a, *a]\n---\n")
+@example(raw=b"---\ntitle: T\ndate: 2013-04-09 20:00\nupdated: 2013-04-09T21:00+02:00\n---\n")
+def test_any_bytes_as_a_post_build_or_report(raw: bytes) -> None:
+    with scratch_site() as root:
+        (root / "content/posts/fuzz.md").write_bytes(raw)
+        code, lines = build(root)
+        if code != 0:
+            assert_reported(code, lines)
+            return
+        pages = list((root / "build/posts").glob("*/index.html"))
+        assert len(pages) == 1, lines
+        doc = lxml.html.fromstring(pages[0].read_bytes())
+        assert doc.xpath("//h1")[0].text_content().strip()
+
+
+_comment_values = st.one_of(st.text(max_size=20), st.sampled_from(
+    ["2013-05-01", "nope", "https://ok.example/", "javascript:x()", "[1]", "{a: b}", "|"]))
+_comment = st.fixed_dictionaries(
+    {"author": st.one_of(st.sampled_from(["Ann", "<b>Bo</b>"]), _comment_values),
+     "date": st.one_of(st.just("2013-05-01"), _comment_values),
+     "body": st.one_of(st.text(max_size=40).map(lambda t: repr(t.replace("\\", ""))),
+                       _comment_values)},
+    optional={"url": _comment_values, "x": _comment_values})
+_comments = st.one_of(
+    st.binary(max_size=200),
+    st.lists(_comment, max_size=3).map(lambda items: "".join(
+        "- " + "  ".join(f"{k}: {v}\n" for k, v in item.items()) for item in items)
+        .encode("utf-8")),
+)
+
+
+@FUZZ
+@given(raw=_comments)
+def test_any_bytes_as_a_comment_file_build_or_report(raw: bytes) -> None:
+    with scratch_site() as root:
+        (root / "content/posts/p.md").write_text("---\ntitle: P\ndate: 2013-04-09\n---\nHi.\n")
+        (root / "content/comments/p.yml").parent.mkdir()
+        (root / "content/comments/p.yml").write_bytes(raw)
+        code, lines = build(root)
+        if code != 0:
+            assert_reported(code, lines)
+            return
+        assert (root / "build/posts/p/index.html").is_file()
+
+
+@given(title=st.text(), seed=st.text(min_size=1))
+@example(title="", seed="content/posts/a.md")
+@example(title="../..", seed="content/posts/a.md")
+@example(title="🎬🎥", seed="content/posts/a.md")
+@example(title="东京物语", seed="content/posts/a.md")
+@example(title="\u202e\u0000/%2e%2e", seed="content/posts/a.md")
+def test_any_title_gives_a_safe_url_segment(title: str, seed: str) -> None:
+    slug = urls.slugify(title, fallback_seed=seed)
+    assert slug and urls.is_safe_slug(slug)
+    assert quote(slug, safe="") == slug  # nothing that needs percent-encoding
+    assert slug not in (".", "..") and "/" not in slug and "\\" not in slug
+
+
+def _yaml_quoted(text: str) -> str:
+    """A YAML double-quoted scalar holding exactly `text`, printable ASCII only."""
+    out = []
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif " " <= ch <= "~":
+            out.append(ch)
+        else:
+            out.append(f"\\U{ord(ch):08x}")
+    return '"' + "".join(out) + '"'
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(titles=st.lists(st.text(min_size=1, max_size=40), min_size=2, max_size=4))
+@example(titles=["Heat", "🎬", "🎥", "Heat!"])
+def test_titles_never_share_a_page(titles: list[str]) -> None:
+    """Every post gets its own page, or the build names the clash; nothing is overwritten."""
+    with scratch_site() as root:
+        for i, title in enumerate(titles):
+            (root / f"content/posts/p{i}.md").write_text(
+                f"---\ntitle: {_yaml_quoted(title)}\ndate: 2013-04-09\n---\nText {i}.\n",
+                encoding="utf-8")
+        code, lines = build(root)
+        if code != 0:
+            assert_reported(code, lines)
+            assert all("slug: expected a slug of its own" in line
+                       or "title: expected text, got nothing" in line for line in lines[:-1])
+            return
+        bodies = sorted(lxml.html.fromstring(page.read_bytes())
+                        .xpath("//div[@class='post-body']/p")[0].text
+                        for page in (root / "build/posts").glob("*/index.html"))
+        assert bodies == sorted(f"Text {i}." for i in range(len(titles)))
