@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,6 +12,9 @@ import lxml.html
 import pytest
 import yaml
 from conftest import Result, Site
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
 
 from reelnotes.config import load_config
 from reelnotes.wordpress import Channel, WpItem
@@ -313,7 +317,9 @@ def test_drafts_scheduled_private_and_non_posts(imported: tuple[Site, Result],
     assert not any(name in n for n in posts for name in ("private", "locked", "about", "qin"))
     assert 'post 104 "Private diary": private' in result.out
     assert 'post 106 "Locked": password-protected' in result.out
+    assert 'page 201 "About": a page' in result.out
     assert "1 attachment" in result.out and "1 menu item" in result.out and "1 page" in result.out
+    assert "Skipped 6:" in result.out
     assert result.out.startswith("Imported 3 posts, 2 drafts, 1 scheduled, 4 comments")
     assert cli("build", "--site", site.root).code == 0
     built = {p.parent.name for p in (site.out / "posts").glob("*/index.html")}
@@ -340,6 +346,13 @@ def test_report_lists_images_shortcodes_and_query_addresses(
     assert f"  [gallery] in {LTH}" in lines
     assert not any("[sic]" in line for line in lines)
     assert "  /?p=101 -> /posts/last-train-home/" in lines
+
+
+def test_query_addresses_point_under_the_base_path(site: Site, cli: Callable[..., Result]) -> None:
+    site.write("reelnotes.toml", 'title = "T"\nbase_url = "https://example.org/blog/"\n')
+    export = site.write("export.xml", EXPORT)
+    result = cli("import", "wordpress", export, "--site", site.root)
+    assert "  /?p=101 -> /blog/posts/last-train-home/" in result.out.splitlines()
 
 
 def test_entity_expansion_is_refused(site: Site, cli: Callable[..., Result]) -> None:
@@ -461,3 +474,39 @@ def test_emoji_images_become_text_and_embeds_become_links() -> None:
     result = convert(raw, OLD)
     assert result.markdown == "Off we go 🚂 🎬\n\n[Trailer](https://www.youtube.com/embed/abc)\n"
     assert result.images == ()
+
+
+@pytest.mark.parametrize("title", ['yes: no # "quoted" — null', "- 2013-04-09", "---", "'*&x"])
+def test_awkward_text_survives_yaml(site: Site, cli: Callable[..., Result], title: str) -> None:
+    body = "Text.\n\n---\n\n--- a: [b]"
+    thread = comment(1, title, "2013-04-10 09:00:00", body)
+    export = site.write("x.xml", wxr(item(1, cdata(title), body, name="awkward",
+                                          comments=thread)))
+    assert cli("import", "wordpress", export, "--site", site.root).code == 0
+    result = cli("build", "--site", site.root)
+    assert result.code == 0, result.err
+    page = site.html("posts/awkward/index.html")
+    assert page.xpath("//h1")[0].text_content() == title
+    assert page.xpath("//p[@class='comment-author']")[0].text_content() == title
+
+
+def test_missing_export_is_one_line_error(site: Site, cli: Callable[..., Result]) -> None:
+    result = cli("import", "wordpress", site.root / "nope.xml", "--site", site.root)
+    assert result.code == 1
+    assert result.err.splitlines()[0] == f"{site.root / 'nope.xml'}: cannot read: " \
+                                         "No such file or directory"
+
+
+def rendered_text(markdown: str) -> str:
+    """The text CommonMark (raw HTML allowed, as for posts) shows for `markdown`."""
+    html_out = MarkdownIt("commonmark", {"html": True}).render(markdown)
+    return " ".join(lxml.html.fromstring(f"<div>{html_out}</div>").text_content().split())
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(alphabet="ab 1.#-+>=*_`<&;\\[]()!~|", min_size=1, max_size=12),
+                min_size=1, max_size=4))
+def test_text_converts_to_markdown_that_shows_the_same_text(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    markdown = convert(html.escape(text, quote=False)).markdown
+    assert rendered_text(markdown) == " ".join(text.split())

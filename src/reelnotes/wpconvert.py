@@ -16,6 +16,7 @@ from .wpautop import shortcode_unautop, wpautop
 
 MORE = "<!--more-->"
 _MORE_MARK = "ReelnotesMoreMarker7f3a"
+_NOTE_MARK = "ReelnotesNoteMarker7f3a"
 _MORE_RE = re.compile(r"<!--more(?:\s[^>]*)?-->")
 _BLOCK_COMMENT = re.compile(r"<!--\s*/?wp:[^>]*-->")
 _IMAGE_FILE = re.compile(r"\.(?:jpe?g|png|gif|webp|avif|svg|bmp|tiff?)(?:[?#].*)?$", re.IGNORECASE)
@@ -88,8 +89,32 @@ def find_shortcodes(text: str) -> list[str]:
     return found
 
 
+# Text that Markdown would read as structure when it starts a line: headings, list items,
+# quotes, setext underlines, ordered-list numbers ("1984. was a year" is not a list).
+_LINE_START = re.compile(r"(^|\n)([ \t]*)(#{1,6}(?=\s|$)|[-+](?=\s|$)|>|=+(?=\s*$)"
+                         r"|-{2,}(?=\s*$)|\d{1,9}(?=[.)](?:\s|$)))")
+
+
+def _escape_line_start(m: re.Match[str]) -> str:
+    mark = m.group(3)
+    if mark[0].isdigit():
+        return m.group(1) + m.group(2) + mark + "\\"
+    return m.group(1) + m.group(2) + "\\" + mark
+
+
 class _Converter(MarkdownConverter):
     """markdownify, with figures kept as Markdown inside <figure> and <figcaption>."""
+
+    def escape(self, text: str, parent_tags: Any) -> str:
+        """Escape text so Markdown shows it as written: markup characters and line starts."""
+        if not text:
+            return ""
+        text = re.sub(r"\\(?=[!-/:-@\[-`{-~]|\s|$)", r"\\\\", text)
+        text = re.sub(r"([*_<`])", r"\\\1", text)
+        text = re.sub(r"&(?=#?\w+;)", r"\\&", text)
+        text = re.sub(r"\](?=[(\[:])", r"\\]", text)  # no [links](x), [refs][x], [defs]: x
+        text = re.sub(r"\[(?=\^)", r"\\[", text)  # no [^footnote] references
+        return _LINE_START.sub(_escape_line_start, text)
 
     def convert_figure(self, el: Tag, text: str, parent_tags: Any) -> str:
         return f"\n\n<figure>\n\n{text.strip()}\n\n</figure>\n\n"
@@ -123,9 +148,9 @@ def _footnotes(soup: BeautifulSoup) -> list[str]:
         if marker is not None and marker.get_text(strip=True) == link.get_text(strip=True):
             marker.decompose()
         notes.append((label, target))
-        sup.replace_with(f"[^{label}]")
+        sup.replace_with(f"{_NOTE_MARK}{len(notes)}x")
     out = []
-    for label, target in notes:
+    for label, target in notes:  # the [^n] markers go in after conversion, unescaped
         inner = _Converter(**_OPTIONS).convert_soup(target).strip()
         out.append(f"[^{label}]: " + " ".join(inner.split()))
         parent = target.parent
@@ -203,8 +228,11 @@ def convert(raw: str, base_url: str = "", *, comment: bool = False) -> Converted
     markdown = _Converter(**options).convert_soup(soup)
     markdown = markdown.replace(_MORE_MARK, "" if comment else MORE)
     markdown = re.sub(r"[ \t]+\n", "\n", markdown)
-    markdown = re.sub(r"\\\n(?=\s*\n|\s*$)", "\n", markdown + "\n")
+    # A hard break (backslash, newline) that ends a paragraph shows as a stray backslash.
+    markdown = re.sub(r"(?<!\\)((?:\\\\)*)\\\n(?=\s*\n|\s*$)", "\\1\n", markdown + "\n")
     markdown = re.sub(r"\n{3,}", "\n\n", markdown).strip()
+    for i, note in reversed(list(enumerate(notes, 1))):
+        markdown = markdown.replace(f"{_NOTE_MARK}{i}x", note.split(":", 1)[0])
     if notes:
         markdown += "\n\n" + "\n".join(notes)
     return Converted(markdown + "\n" if markdown else "", tuple(images), left)
@@ -212,5 +240,6 @@ def convert(raw: str, base_url: str = "", *, comment: bool = False) -> Converted
 
 def plain(raw: str) -> str:
     """The text of an HTML fragment on one line, for titles and summaries."""
-    text = BeautifulSoup(raw, "html.parser").get_text(" ")
-    return " ".join(html.unescape(text).split())
+    # Wrapped, since html.parser drops the "&" of text ending in "&x" at the end of input.
+    text = BeautifulSoup(f"<div>{raw}</div>", "html.parser").get_text(" ")
+    return " ".join(text.split())

@@ -105,6 +105,8 @@ def write_plan(plan: Plan, root: Path, force: bool,
     record = _load_record(root)
     written, unchanged, kept = [], [], []
     for done, planned in enumerate(plan.files, 1):
+        if progress is not None:
+            progress("writing", done, len(plan.files))
         path = root / planned.rel
         data = planned.text.encode("utf-8")
         if path.exists():
@@ -119,8 +121,6 @@ def write_plan(plan: Plan, root: Path, force: bool,
         _write_atomic(path, data)
         record[planned.rel] = _digest(data)
         written.append(planned.rel)
-        if progress is not None:
-            progress("writing", done, len(plan.files))
     payload = {"comment": "Written by `reelnotes import wordpress`: the hash of each file it "
                           "wrote, so a re-run leaves files you edited alone.",
                "files": dict(sorted(record.items()))}
@@ -151,4 +151,5 @@ def import_wordpress(export: Path, config: SiteConfig, *, force: bool = False,
     """Import a WordPress export into the site's content/ folder."""
     channel, items = read_export(export, progress)
     plan = make_plan(channel, items, config.tz, progress, existing_slugs(config))
+    plan.query_links = [(old, config.base_path + new.lstrip("/")) for old, new in plan.query_links]
     return write_plan(plan, config.root, force, progress)

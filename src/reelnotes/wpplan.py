@@ -250,6 +250,9 @@ def make_plan(channel: Channel, items: list[WpItem], tz: tzinfo,
         if item.post_type == "post":
             plan_post(item, channel, tz, taken, plan, existing or {})
         else:
+            if item.post_type == "page" and item.status == "publish":
+                plan.skipped.append((f'page {item.id} "{plain(item.title)}"',
+                                     "a page: reelnotes has no pages yet, copy its text by hand"))
             kind = NOT_POSTS.get(item.post_type, item.post_type)
             plan.not_posts[kind] = plan.not_posts.get(kind, 0) + 1
     return plan
