@@ -195,7 +195,8 @@ def test_other_host_warns_that_drafts_become_visible(blog: Site,
     assert "drafts included" in warning and result.code == 1
 
 
-def test_ctrl_c_stops_cleanly(blog: Site) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_or_kill_stops_cleanly(blog: Site, signum: int) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "reelnotes", "serve", "--watch", "--port", "0", "--site",
          str(blog.root)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -208,7 +209,7 @@ def test_ctrl_c_stops_cleanly(blog: Site) -> None:
         conn.request("GET", "/")
         assert conn.getresponse().status == 200
         conn.close()
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signum)
         out, err = proc.communicate(timeout=10)
     finally:
         proc.kill()

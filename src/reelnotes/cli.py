@@ -7,6 +7,7 @@ import argparse
 import logging
 import os
 import shlex
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -169,6 +170,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if warning:
         print(warning, file=sys.stderr)
     server = DevServer(root, options, log=lambda line: print(line, file=sys.stderr, flush=True))
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it like Ctrl-C does
     try:
         server.start()
         watching = " (watching for changes)" if args.watch else ""
@@ -177,8 +179,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("Stopped.", file=sys.stderr)
     finally:
+        signal.signal(signal.SIGTERM, previous)
         server.stop()
     return EXIT_OK
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """Turn a termination request into the same clean stop as Ctrl-C."""
+    raise KeyboardInterrupt
 
 
 def cmd_init(args: argparse.Namespace) -> int:
