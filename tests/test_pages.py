@@ -332,3 +332,19 @@ def test_missing_poster_file_is_a_warning_with_its_line(site: Site,
         "static/images/heat.jpg (the page links it anyway; add the file or fix the path)"]
     site.write("static/images/heat.jpg", b"\xff\xd8\xff")
     assert cli("build", "--site", site.root).err == ""
+
+
+def test_spoiler_marker_shown_in_code_is_not_the_marker(site: Site,
+                                                        cli: Callable[..., Result]) -> None:
+    body = ("Put this line where the plot starts:\n\n    <!--spoilers-->\n\nSafe words.\n\n"
+            "<!--spoilers-->\n\nThe ENDING.\n")
+    site.post("p", "---\ntitle: How to hide an ending\ndate: 2013-01-01\n---\n" + body)
+    assert cli("build", "--site", site.root).code == 0
+    doc = site.html("posts/how-to-hide-an-ending/index.html")
+    details = doc.xpath("//div[@class='post-body']/details[@class='spoilers']")
+    assert len(details) == 1 and "The ENDING." in details[0].text_content()
+    assert "Safe words." not in details[0].text_content()
+    shown = doc.xpath("//div[@class='post-body']/pre/code/text()")
+    assert shown == ["<!--spoilers-->\n"]
+    ld = doc.xpath("//script[@type='application/ld+json']/text()")[0]
+    assert "ENDING" not in ld and "ENDING" not in site.html("index.html").text_content()

@@ -25,7 +25,6 @@ from .fields import (
 )
 from .frontmatter import Document, FrontMatterError, decode, parse_yaml, split
 from .markdown import (
-    SPOILERS_MARKER,
     RenderedBody,
     plain_text,
     render_comment,
@@ -62,16 +61,19 @@ def count_words(text: str) -> int:
     return len(_CJK.sub(" ", text).split()) + (cjk + 1) // 2
 
 
-def _spoiler_free(body: RenderedBody, text: str, page_url: str) -> tuple[RenderedBody, str]:
-    """The summary and the body as far as a <!--spoilers--> line, for pages and data that
-    must not give the plot away; the whole body when there is no such line."""
-    if not body.spoilers:
-        return body, body.html
-    before, after = text.split(SPOILERS_MARKER, 1)
+def _spoiler_free(body: RenderedBody, text: str, page_url: str) -> RenderedBody:
+    """Summarise only what comes before a <!--spoilers--> line: a summary shows up in the
+    index, the feeds' descriptions and the structured data, none of which may give the plot
+    away."""
+    if body.spoilers_line is None:
+        return body
+    lines = text.split("\n")
+    before = "\n".join(lines[:body.spoilers_line])
+    after = "\n".join(lines[body.spoilers_line + 1:])
     # Footnotes referenced before the marker may be defined after it.
     notes = "\n".join(m.group(0) for m in _FOOTNOTE_DEF.finditer(after))
     safe = render_post(before + "\n\n" + notes, page_url)
-    return replace(body, summary_html=safe.summary_html), safe.html
+    return replace(body, summary_html=safe.summary_html)
 
 
 def read_post(path: Path, rel: str, config: SiteConfig,
@@ -120,7 +122,7 @@ def read_post(path: Path, rel: str, config: SiteConfig,
     slug = explicit or slug or urls.slugify(title, fallback_seed=rel)
     page_url = config.base_url + urls.post_url(slug)
     body = render_post(doc.body, page_url)
-    body, spoiler_free = _spoiler_free(body, doc.body, page_url)
+    body = _spoiler_free(body, doc.body, page_url)
     return Post(
         src_path=rel,
         slug=slug,
@@ -129,7 +131,6 @@ def read_post(path: Path, rel: str, config: SiteConfig,
         body_html=body.html,
         feed_html=body.feed_html,
         summary_html=_summary_html(summary) if summary else body.summary_html,
-        spoiler_free_html=spoiler_free,
         word_count=count_words(plain_text(body.html)),
         explicit_slug=explicit is not None,
         key_lines=tuple((str(k[0]), n) for k, n in doc.lines.items() if len(k) == 1),

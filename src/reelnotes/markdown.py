@@ -48,9 +48,11 @@ def _spoilers(state: StateCore) -> None:
         return
     end = next((i for i, tok in enumerate(tokens) if tok.type == "footnote_block_open"),
                len(tokens))
+    where = tokens[at].map
+    line = where[0] if where else 0
     tokens.insert(max(end, at + 1), _html_block("</details>\n"))
     tokens[at] = _html_block(SPOILERS_OPEN)
-    state.env["spoilers"] = True
+    state.env["spoilers_line"] = line
 
 
 def _comment_parser() -> MarkdownIt:
@@ -91,8 +93,8 @@ class RenderedBody:
     """The same HTML with every link and image made absolute, for feeds."""
     summary_html: str
     """The text before <!--more-->, else the first paragraph."""
-    spoilers: bool = False
-    """True if a <!--spoilers--> line put the rest of the body in a <details>."""
+    spoilers_line: int | None = None
+    """The 0-based line of the <!--spoilers--> marker that put the rest in a <details>."""
 
 
 def render_post(text: str, page_url: str) -> RenderedBody:
@@ -107,7 +109,8 @@ def render_post(text: str, page_url: str) -> RenderedBody:
             if isinstance(value, str):
                 tok.attrSet(attr, urljoin(page_url, value))
     feed_html = POSTS.renderer.render(tokens, POSTS.options, env)
-    return RenderedBody(page_html, feed_html, summary, bool(env.get("spoilers")))
+    line = env.get("spoilers_line")
+    return RenderedBody(page_html, feed_html, summary, line if isinstance(line, int) else None)
 
 
 def _summary(text: str, tokens: list[Token], env: dict[str, object]) -> str:

@@ -102,8 +102,6 @@ class Post:
     """Readers' comments, oldest first."""
     word_count: int = 0
     """Words in the body, for the reading time (each CJK character counts as half a word)."""
-    spoiler_free_html: str = ""
-    """The body before <!--spoilers--> (the whole body when there is no marker)."""
     explicit_slug: bool = False
     """True if the front matter sets `slug:`: a clash is then an error, not renamed."""
     key_lines: tuple[tuple[str, int], ...] = ()
