@@ -11,6 +11,7 @@ from pathlib import Path
 
 from . import urls
 from .config import SiteConfig
+from .content import post_files
 from .errors import Diagnostic
 from .frontmatter import FrontMatterError, decode, split
 from .wordpress import ExportError, Progress, read_export
@@ -131,8 +132,7 @@ def write_plan(plan: Plan, root: Path, force: bool,
 def existing_slugs(config: SiteConfig) -> dict[str, str]:
     """The slug of every post already in content/posts, and its file."""
     slugs: dict[str, str] = {}
-    root = config.content_dir / "posts"
-    for path in sorted(root.rglob("*.md")) if root.is_dir() else []:
+    for path in post_files(config):
         rel = path.relative_to(config.root).as_posix()
         try:
             data = split(decode(path.read_bytes())).data
