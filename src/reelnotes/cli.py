@@ -30,6 +30,12 @@ def report(diagnostics: Sequence[Diagnostic]) -> None:
         print(diagnostic, file=sys.stderr)
 
 
+def add_site_option(command: argparse.ArgumentParser) -> None:
+    """The --site option every command that reads a site takes."""
+    command.add_argument("--site", default=".", metavar="DIR",
+                         help="the site folder (default: .)")
+
+
 def site_root(args: argparse.Namespace) -> Path:
     """The --site folder, which must exist."""
     root = Path(args.site).absolute()
@@ -106,34 +112,17 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 # --- import wordpress ---------------------------------------------------------------------
 
-class _ProgressLine:
-    """Show import progress on one terminal line, redrawn at most once a percent."""
-
-    def __init__(self) -> None:
-        self.last: tuple[str, int] | None = None
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        percent = 100 * done // total if total else 100
-        if (stage, percent) != self.last:
-            self.last = (stage, percent)
-            print(f"\r{stage:<10} {percent:3d}%", end="", file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        if self.last is not None:
-            print("\r\033[K", end="", file=sys.stderr, flush=True)
-
-
 def cmd_import_wordpress(args: argparse.Namespace) -> int:
     """Import a WordPress export into the site's content/ folder."""
     from .wpimport import import_wordpress
 
     config = site_config(args)
-    show = _ProgressLine() if sys.stderr.isatty() else None
+    live = LiveLine(sys.stderr, progress_delay())  # stdout is for the report
     try:
-        result = import_wordpress(Path(args.export), config, force=args.force, progress=show)
+        result = import_wordpress(Path(args.export), config, force=args.force,
+                                  progress=live if LiveLine.wanted(sys.stderr, False) else None)
     finally:
-        if show is not None:
-            show.close()
+        live.clear()
     print("\n".join(result.lines()))
     return EXIT_OK
 
@@ -149,7 +138,7 @@ def add_import_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
         description="Import a WordPress export file (WXR): posts, drafts and approved "
                     "comments, with each post's old address kept as a redirect.")
     wp.add_argument("export", metavar="EXPORT.xml", help="the export file")
-    wp.add_argument("--site", default=".", metavar="DIR", help="the site folder (default: .)")
+    add_site_option(wp)
     wp.add_argument("--force", action="store_true",
                     help="replace files edited since the last import")
     wp.set_defaults(run=cmd_import_wordpress)
@@ -227,7 +216,7 @@ def parser() -> argparse.ArgumentParser:
 
     b = commands.add_parser("build", help="build the site into build/",
                             description="Build the site folder into a static site.")
-    b.add_argument("--site", default=".", metavar="DIR", help="the site folder (default: .)")
+    add_site_option(b)
     b.add_argument("--out", metavar="DIR", help="the output folder (default: SITE/build)")
     b.add_argument("--drafts", action="store_true", help="include posts with draft: true")
     b.add_argument("--future", action="store_true", help="include posts dated in the future")
@@ -237,11 +226,10 @@ def parser() -> argparse.ArgumentParser:
                    help="processes to use (default: one per CPU)")
     b.set_defaults(run=cmd_build)
 
-
     s = commands.add_parser("serve", help="preview the site, rebuilding on change",
                             description="Build the site into .reelnotes-cache/serve/ and serve "
                             "it; with --watch, rebuild and reload the browser on every save.")
-    s.add_argument("--site", default=".", metavar="DIR", help="the site folder (default: .)")
+    add_site_option(s)
     s.add_argument("--watch", action="store_true", help="rebuild and live-reload on change")
     s.add_argument("--port", type=int, default=8000, help="the port (default: 8000)")
     s.add_argument("--host", default="127.0.0.1",
@@ -264,13 +252,13 @@ def parser() -> argparse.ArgumentParser:
     n.add_argument("--film", metavar="NAME", help="the film the post reviews")
     n.add_argument("--year", type=int, help="the film's year of release")
     n.add_argument("--tags", metavar="A,B", help="comma-separated tags")
-    n.add_argument("--site", default=".", metavar="DIR", help="the site folder (default: .)")
+    add_site_option(n)
     n.set_defaults(run=cmd_new)
 
     c = commands.add_parser("check", help="validate the site without building it",
                             description="Check every post, comment file, template and "
                             "internal link; write nothing; exit 1 on any error.")
-    c.add_argument("--site", default=".", metavar="DIR", help="the site folder (default: .)")
+    add_site_option(c)
     c.add_argument("--drafts", action="store_true", help="check as if drafts were published")
     c.set_defaults(run=cmd_check)
     add_import_parser(commands)
