@@ -124,3 +124,14 @@ def test_alias_claimed_twice(built_site: Site, cli: Callable[..., Result]) -> No
         "(remove it from aliases)",
     ]
     assert built_site.snapshot() == before
+
+
+def test_alias_cannot_claim_a_tag_feed(built_site: Site, cli: Callable[..., Result]) -> None:
+    before = built_site.snapshot()
+    built_site.post("old", post_text("Old", "2012-01-01", aliases="[/tags/drama/feed.xml]"))
+    result = cli("build", "--site", built_site.root)
+    assert result.code == 1
+    assert result.err.splitlines()[0] == (
+        'content/posts/old.md:4: aliases: "/tags/drama/feed.xml" is already used by a page of '
+        "the site (remove it from aliases)")
+    assert built_site.snapshot() == before

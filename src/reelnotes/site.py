@@ -261,7 +261,8 @@ def build_site(config: SiteConfig, posts: list[Post], *, drafts: bool = False,
                       {"years": archive_groups(shown)}, f"Every post on {config.title}, by month."))
     pages += film_pages(config, shown, films)
     pages.append(Page(urls.NOT_FOUND, "404.html", "Page not found", "404", {}))
-    pages += redirect_pages(shown, {p.url for p in pages})
+    taken = {p.url for p in pages} | {urls.tag_feed_url(tag.slug) for tag in tags}
+    pages += redirect_pages(shown, taken)
     return Site(config, shown, tags, films, tuple(pages))
 
 
