@@ -123,6 +123,8 @@ def test_damaged_or_deleted_cache_is_only_slower(built_site: Site,
     before = tree(built_site.out)
     db = built_site.root / ".reelnotes-cache/cache.sqlite"
     db.write_bytes(b"not a database" * 100)
+    for manifest in (built_site.root / ".reelnotes-cache").glob("manifest-*[!k]"):
+        manifest.write_bytes(b"not a manifest")
     result = cli("build", "--site", built_site.root)
     assert result.code == 0, result.err
     assert "3 posts parsed" in result.out and tree(built_site.out) == before

@@ -19,18 +19,19 @@ from functools import partial
 from pathlib import Path
 from urllib.parse import quote
 
-from . import feed, jsonfeed, urls
+from . import feed, jsonfeed, manifest, urls
 from .cache import CACHE_DIR as CACHE_DIR  # re-exported: serve keeps its site under it
 from .cache import BuildCache, PageKeys
 from .config import SiteConfig
-from .content import load_content
+from .content import Content, load_content
 from .errors import Diagnostic, TemplateError
+from .manifest import Inputs, Manifest, Recorder, output_stats, request
 from .output import MARKER as MARKER  # re-exported: serve checks for it
 from .output import Scratch, Update, check_out_dir, clean_stale
 from .parallel import default_jobs, fan_out
 from .reader import CachedReader, Progress
 from .render import Renderer
-from .site import Site, build_site
+from .site import Site, build_site, publication_span
 from .sources import is_published
 from .theme import theme_static
 
@@ -54,7 +55,9 @@ class BuildReport:
     warnings: tuple[Diagnostic, ...] = field(default=())
     """Problems that did not stop the build."""
     site: Site | None = None
-    """The site model that was built."""
+    """The site model that was built (None when the manifest showed nothing changed)."""
+    html_pages: int = 0
+    """HTML pages in the site."""
     rendered: int = 0
     """Pages rendered through a template (the others' inputs had not changed)."""
     parsed: int = 0
@@ -71,7 +74,7 @@ class BuildReport:
                 f"{self.pages} files "
                 f"({self.written} written, {self.unchanged} unchanged; "
                 f"{_count(self.parsed, 'post')} parsed, {self.rendered} of "
-                f"{len(self.site.pages) if self.site else 0} pages rendered) "
+                f"{self.html_pages} pages rendered) "
                 f"in {self.seconds:.2f} s → {self.out}")
 
 
@@ -126,18 +129,56 @@ def generated_files(site: Site, now: datetime) -> list[tuple[str, str]]:
 
 def spare_folder(config: SiteConfig, out: Path) -> Path:
     """Where the site before the current one is kept, to stage the next one cheaply."""
-    name = hashlib.sha1(os.fsencode(out)).hexdigest()[:12]
-    return config.root / CACHE_DIR / f"spare-{name}"
+    return config.root / CACHE_DIR / f"spare-{_out_name(out)}"
+
+
+def manifest_file(config: SiteConfig, out: Path) -> Path:
+    """Where the manifest of the last build into `out` is kept."""
+    return config.root / CACHE_DIR / f"manifest-{_out_name(out)}"
+
+
+def _out_name(out: Path) -> str:
+    return hashlib.sha1(os.fsencode(out)).hexdigest()[:12]
 
 
 def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False,
           future: bool = False, now: datetime | None = None,
           progress: Progress | None = None, jobs: int | None = None) -> BuildReport:
-    """Build the site into `out` (default build/); raise ReelnotesError on bad input."""
+    """Build the site into `out` (default build/); raise ReelnotesError on bad input.
+
+    When the manifest of the last build into `out` shows that nothing it depends on changed,
+    the output is left as it is and that build's figures are reported again.
+    """
     started = time.perf_counter()
     out = (out or default_out(config)).absolute()
-    check_out_dir(out)
     now = now or clock()
+    asked = request(config, out, drafts=drafts, future=future)
+    inputs = Inputs.scan(config, time.time_ns())
+    record = manifest_file(config, out)
+    last = manifest.load(record)
+    if last is not None and last.holds(asked, inputs, out, now):
+        return BuildReport(out, 0, last.files, last.posts, last.tags,
+                           time.perf_counter() - started, last.warnings, html_pages=last.pages)
+    recorder = Recorder(record)
+    try:
+        result, content = _build(config, out, drafts, future, now, progress, jobs, started)
+        if result.site is not None and result.site.posts:
+            # (with no post, the feed is dated now: every build differs)
+            since, due = publication_span(content.posts, drafts=drafts, future=future, now=now)
+            recorder.save(Manifest(asked, inputs, output_stats(out), since, due, result.pages,
+                                   result.posts, result.tags, result.html_pages,
+                                   result.warnings))
+    finally:
+        recorder.close()
+    return result
+
+
+def _build(config: SiteConfig, out: Path, drafts: bool, future: bool, now: datetime,
+           progress: Progress | None, jobs: int | None,
+           started: float) -> tuple[BuildReport, Content]:
+    """Read, model, render and write the whole site (what changed of it); also return the
+    content read."""
+    check_out_dir(out)
     report = progress or _quiet
     store = BuildCache(config.root / CACHE_DIR)
     try:
@@ -164,7 +205,7 @@ def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False,
         store.close()
     return BuildReport(out, update.written, update.unchanged, len(site.posts), len(site.tags),
                        time.perf_counter() - started, tuple(content.warnings), site,
-                       rendered=rendered, parsed=reader.parsed)
+                       len(site.pages), rendered=rendered, parsed=reader.parsed), content
 
 
 def _render_pages(site: Site, renderer: Renderer, keys: PageKeys, update: Update,

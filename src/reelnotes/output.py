@@ -23,6 +23,7 @@ from pathlib import Path
 
 from .cache import OutputRecord
 from .errors import Diagnostic, OutputError
+from .manifest import running
 
 MARKER = ".reelnotes-build"
 MARKER_TEXT = "This folder is written by reelnotes build.\n"
@@ -43,21 +44,8 @@ def clean_stale(out: Path) -> None:
     if not out.parent.is_dir():
         return
     for stale in [*out.parent.glob(f".{out.name}.tmp-*"), *out.parent.glob(f".{out.name}.old-*")]:
-        if not _running(stale.name.rsplit("-", 1)[-1]):
+        if not running(stale.name.rsplit("-", 1)[-1]):
             shutil.rmtree(stale, ignore_errors=True)
-
-
-def _running(pid: str) -> bool:
-    """True if `pid` is another process that is still alive."""
-    if not pid.isdigit() or int(pid) == os.getpid():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # alive, but another user's
-        return True
-    return True
 
 
 def _exchange(a: Path, b: Path) -> bool:

@@ -120,6 +120,18 @@ def published(posts: list[Post], *, drafts: bool, future: bool, now: datetime) -
     return [p for p in posts if (drafts or not p.draft) and (future or p.date <= now)]
 
 
+def publication_span(posts: list[Post], *, drafts: bool, future: bool,
+                     now: datetime) -> tuple[datetime | None, datetime | None]:
+    """When `published` gives the posts it gives at `now`: from the date of the newest post
+    shown (None with `future`: the clock decides nothing) until the first one due (None if
+    no post is scheduled)."""
+    if future:
+        return None, None
+    dates = [p.date for p in posts if drafts or not p.draft]
+    return (max((d for d in dates if d <= now), default=None),
+            min((d for d in dates if d > now), default=None))
+
+
 def build_tags(posts: tuple[Post, ...]) -> tuple[Tag, ...]:
     """Group posts by tag slug; two spellings of one slug are one tag."""
     names: dict[str, str] = {}

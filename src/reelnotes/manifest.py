@@ -1,0 +1,240 @@
+"""The build manifest: what the last build into an output folder read and wrote, by file stat.
+
+Like make, or git's index. For each output folder the manifest records the size, mtime, ctime
+and inode of every file a build may read (content/, templates/, static/, the theme's, and
+reelnotes' own source), what the build was asked (version, config, options), the stat of every
+file it left in the output, and the figures it reported. While all of that still holds and no
+scheduled post has come due, the output is exactly what a build would make again, so the build
+stops there: nothing is read, modelled or rendered.
+
+A file changed twice within one tick of the file system's clock could keep its stat. As git
+does for "racily clean" entries, a file changed less than RACY_NS before the scan that recorded
+it also records a hash of its bytes, which the next build checks. This assumes file times at
+least as fine as two seconds (every common file system's) and set from this machine's clock;
+output files are trusted by their stat alone, as the cache's page records are. The manifest
+lives in the cache folder: deleted or damaged, it only makes the next build a full one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from . import __version__
+from .config import SiteConfig
+from .errors import Diagnostic
+from .theme import theme_static, theme_templates
+
+RACY_NS = 3_000_000_000
+"""How recently a file may have changed before a scan and still be trusted by its stat alone."""
+
+Stat = tuple[int, int, int, int]
+"""A file's size, mtime_ns, ctime_ns and inode."""
+
+
+def _stat(path: str, *, follow: bool) -> Stat | None:
+    """The stat of `path` (through a symlink if `follow`, else of a dangling link itself)."""
+    try:
+        st = os.stat(path, follow_symlinks=follow)
+    except OSError:
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return None
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
+
+
+def _stats(root: str, *, follow: bool) -> Iterator[tuple[str, Stat]]:
+    """(path, stat) of every file and symlink under `root`; like the build's own rglob, it does
+    not descend into symlinked folders (their own stat is recorded)."""
+    try:
+        with os.scandir(root) as entries:
+            found = list(entries)
+    except OSError:
+        return
+    for entry in found:
+        if entry.is_dir(follow_symlinks=False):
+            yield from _stats(entry.path, follow=follow)
+            continue
+        stat = _stat(entry.path, follow=follow)
+        if stat is not None:
+            yield entry.path, stat
+
+
+def _digest(path: str) -> str:
+    """A hash of a file's bytes (of a folder's names), or "" if it cannot be read."""
+    try:
+        if os.path.isdir(path):
+            data = "\0".join(sorted(os.listdir(path))).encode("utf-8", "surrogateescape")
+        else:
+            with open(path, "rb") as file:
+                data = file.read()
+    except OSError:
+        return ""
+    return hashlib.sha256(data).hexdigest()
+
+
+def input_roots(config: SiteConfig) -> list[Path]:
+    """Every folder whose files a build may read."""
+    return [config.content_dir, config.templates_dir, theme_templates(), config.static_dir,
+            theme_static()]
+
+
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """The stat of every file a build may read, taken before it reads any."""
+
+    stats: dict[str, Stat]
+    """Stat by path."""
+    digests: dict[str, str]
+    """Bytes' hash by path, of the files changed just before the scan."""
+
+    @staticmethod
+    def scan(config: SiteConfig, now_ns: int) -> Inputs:
+        """Stat the site's inputs and reelnotes' source; hash those changed since
+        `now_ns` - RACY_NS (the wall clock, read before the scan)."""
+        stats: dict[str, Stat] = {}
+        for root in input_roots(config):
+            stats.update(_stats(str(root), follow=True))
+        for source in sorted(Path(__file__).parent.glob("*.py")):
+            stat = _stat(str(source), follow=True)
+            if stat is not None:
+                stats[str(source)] = stat
+        racy = now_ns - RACY_NS
+        digests = {path: _digest(path) for path, stat in stats.items()
+                   if max(stat[1], stat[2]) > racy}
+        return Inputs(stats, digests)
+
+    def same_as(self, old: Inputs) -> bool:
+        """True if no file was added, removed or changed since `old` was scanned."""
+        return self.stats == old.stats and all(
+            (self.digests.get(path) or _digest(path)) == digest
+            for path, digest in old.digests.items())
+
+
+def output_stats(out: Path) -> dict[str, Stat]:
+    """The stat of every file in the output folder."""
+    return dict(_stats(str(out), follow=False))
+
+
+def request(config: SiteConfig, out: Path, *, drafts: bool, future: bool) -> str:
+    """A hash of what a build is asked: reelnotes' version, the config and the options."""
+    text = f"{__version__}|{config!r}|{out}|{drafts}|{future}"
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """What one build into an output folder read, made and reported."""
+
+    request: str
+    """What the build was asked (see `request`)."""
+    inputs: Inputs
+    """Its inputs, scanned before it read them."""
+    outputs: dict[str, Stat]
+    """The output folder as it left it."""
+    shown_since: datetime | None
+    """The date of the newest post shown, when the clock decides it (no --future)."""
+    due: datetime | None
+    """The date of the first scheduled post not yet shown."""
+    files: int
+    """Files in the output."""
+    posts: int
+    """Posts published."""
+    tags: int
+    """Tags."""
+    pages: int
+    """HTML pages."""
+    warnings: tuple[Diagnostic, ...]
+    """Problems that did not stop the build."""
+
+    def holds(self, asked: str, inputs: Inputs, out: Path, now: datetime) -> bool:
+        """True if a build asked `asked` of `inputs` at `now` would make the output there is."""
+        return (asked == self.request and not out.is_symlink()
+                and (self.shown_since is None or self.shown_since <= now)
+                and (self.due is None or now < self.due)
+                and inputs.same_as(self.inputs)
+                and output_stats(out) == self.outputs)
+
+
+def load(path: Path) -> Manifest | None:
+    """The manifest saved at `path`, or None if there is none or it is damaged."""
+    try:
+        found = pickle.loads(path.read_bytes())
+    except Exception:  # noqa: BLE001 (a damaged or foreign file is only a full build)
+        return None
+    return found if isinstance(found, Manifest) else None
+
+
+def save(path: Path, manifest: Manifest) -> None:
+    """Replace the manifest at `path` in one step; a failure only costs the next build."""
+    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_bytes(pickle.dumps(manifest, pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+
+
+def running(pid: str) -> bool:
+    """True if `pid` is another process that is still alive."""
+    if not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # alive, but another user's
+        return True
+    return True
+
+
+class Recorder:
+    """Saves a build's manifest, unless another build into the same folder may have changed
+    the output meanwhile: the manifest must record the output its own build made.
+
+    The first build takes a lock (a POSIX record lock: worker processes do not inherit it,
+    so it goes with the build, even a killed one). A build that finds it taken runs all the
+    same, but leaves a mark with its process id; no manifest is saved while a mark is there,
+    and marks go once their build has ended.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lock = -1
+        try:
+            import fcntl
+        except ImportError:  # no locks here: no manifest either
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.lock = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+            fcntl.lockf(self.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # another build holds it (or a read-only cache, no locks)
+            self.close()
+            try:
+                path.with_name(f"{path.name}.busy-{os.getpid()}").touch()
+            except OSError:
+                pass
+
+    def save(self, manifest: Manifest) -> None:
+        """Save `manifest`, if this build holds the lock and no other ran beside it."""
+        if self.lock < 0:
+            return
+        marks = list(self.path.parent.glob(f"{self.path.name}.busy-*"))
+        for mark in marks:
+            if not running(mark.name.rsplit("-", 1)[-1]):
+                mark.unlink(missing_ok=True)
+        if not marks:
+            save(self.path, manifest)
+
+    def close(self) -> None:
+        """Let the next build have the lock."""
+        if self.lock >= 0:
+            os.close(self.lock)
+            self.lock = -1
