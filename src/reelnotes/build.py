@@ -189,7 +189,7 @@ def _build(config: SiteConfig, out: Path, drafts: bool, future: bool, now: datet
         site = build_site(config, content.posts, drafts=drafts, future=future, now=now)
         renderer = Renderer(site, config.root / CACHE_DIR / "jinja")
         (config.root / CACHE_DIR / "jinja").mkdir(parents=True, exist_ok=True)
-        keys = PageKeys(site, renderer, reader.keys)
+        keys = PageKeys(site, renderer, reader.keys, store)
         clean_stale(out)
         update = Update(out, store.outputs(out), spare_folder(config, out))
         try:

@@ -66,6 +66,18 @@ def globals_used(env: jinja2.Environment) -> frozenset[str]:
     return frozenset(used & SITE_GLOBALS)
 
 
+def remembered_globals(env: jinja2.Environment, fingerprint: str,
+                       store: BuildCache) -> frozenset[str]:
+    """globals_used, noted in the cache under the templates' (and code's) `fingerprint`:
+    parsing every template is the slow part of a build with little to do."""
+    noted = store.note("globals_used")
+    if noted is not None and noted.startswith(fingerprint + "|"):
+        return frozenset(noted[len(fingerprint) + 1:].split(",")) & SITE_GLOBALS
+    used = globals_used(env)
+    store.store_note("globals_used", fingerprint + "|" + ",".join(sorted(used)))
+    return used
+
+
 _PLAIN = frozenset({type(None), str, int, float, bool, date, datetime})
 _FIELDS: dict[type, tuple[str, ...]] = {}
 """Field names per dataclass type, looked up once (a fixed property of the code)."""
@@ -76,11 +88,17 @@ class Unhashable(Exception):
 
 
 class Fingerprinter:
-    """Hashes template variables; a Post hashes as its source key plus its comments."""
+    """Hashes template variables; a Post hashes as its source key plus its comments.
+
+    Pages share much of what they show (the films, the tags, the diary's years): each
+    object's fingerprint is computed once per build, and a long one is folded to a hash.
+    """
 
     def __init__(self, post_keys: dict[str, str]) -> None:
         self.post_keys = post_keys
         self.memo: dict[int, str] = {}
+        self.seen: dict[int, tuple[Any, str]] = {}
+        """Fingerprints by id, each with its object, kept alive so the id stays its own."""
 
     def post(self, post: Post) -> str:
         """The post's digest, computed once per build."""
@@ -100,6 +118,18 @@ class Fingerprinter:
             return "P" + self.post(value)
         if kind in _PLAIN:
             return repr(value)
+        found = self.seen.get(id(value))
+        if found is not None:
+            return found[1]
+        text = self._compound(value)
+        if len(text) > 80:
+            text = "#" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        self.seen[id(value)] = (value, text)
+        return text
+
+    def _compound(self, value: Any) -> str:
+        """The fingerprint of a list, tuple, mapping or dataclass, from its parts'."""
+        kind = type(value)
         if kind is tuple or kind is list:
             return "[" + ",".join([self.of(v) for v in value]) + "]"
         names = _FIELDS.get(kind)
@@ -125,13 +155,13 @@ class Fingerprinter:
 class PageKeys:
     """The input hash of each page: what its template sees, the templates, config and code."""
 
-    def __init__(self, site: Site, renderer: Renderer, post_keys: dict[str, str]) -> None:
+    def __init__(self, site: Site, renderer: Renderer, post_keys: dict[str, str],
+                 store: BuildCache) -> None:
         self.prints = Fingerprinter(post_keys)
-        used = globals_used(renderer.env)
+        code, templates = code_fingerprint(), templates_fingerprint(template_dirs(site.config))
+        used = remembered_globals(renderer.env, f"{code}|{templates}", store)
         shared = {name: getattr(site, name) for name in sorted(used)}
-        self.base = self.prints.key(
-            code_fingerprint(), repr(site.config), shared,
-            templates_fingerprint(template_dirs(site.config)))
+        self.base = self.prints.key(code, repr(site.config), shared, templates)
 
     def of(self, page: Page) -> str | None:
         """The page's key, or None if it cannot be computed (then it is always rendered)."""
@@ -199,6 +229,17 @@ class BuildCache:
             db.executemany("DELETE FROM posts WHERE key = ?", stale)
         self._execute(prune)
 
+    def note(self, name: str) -> str | None:
+        """The value noted under `name`, if any."""
+        self._execute(_create_notes)
+        rows = self._query_args("SELECT value FROM notes WHERE name = ?", (name,))
+        return rows[0][0] if rows and isinstance(rows[0][0], str) else None
+
+    def store_note(self, name: str, value: str) -> None:
+        """Note `value` under `name`, replacing what was there."""
+        self._execute(lambda db: db.execute("INSERT OR REPLACE INTO notes VALUES (?, ?)",
+                                            (name, value)).close())
+
     def _query_one(self, key: str) -> list[Any]:
         if self.db is None:
             return []
@@ -257,6 +298,11 @@ class BuildCache:
                 change(self.db)
         except sqlite3.Error:
             self.db = None
+
+
+def _create_notes(db: sqlite3.Connection) -> None:
+    """The table of small facts worth keeping between builds (see BuildCache.note)."""
+    db.execute("CREATE TABLE IF NOT EXISTS notes (name TEXT PRIMARY KEY, value TEXT)")
 
 
 def _open(path: Path) -> sqlite3.Connection | None:
