@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import http.client
+import os
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,7 +13,12 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from reelnotes.cli import main
+# Every post any test renders goes through both Markdown engines, which must agree
+# (markdown.py; without the `fast` extra this is markdown-it-py alone). Set before reelnotes
+# is imported, and inherited by the builds tests run in subprocesses.
+os.environ.setdefault("REELNOTES_MARKDOWN", "compare")
+
+from reelnotes.cli import main  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 FIXED_EPOCH = "1767225600"  # 2026-01-01T00:00:00Z: "now" for every test build

@@ -24,13 +24,7 @@ from .fields import (
     read_tags,
 )
 from .frontmatter import Document, FrontMatterError, decode, parse_yaml, split
-from .markdown import (
-    RenderedBody,
-    plain_text,
-    render_comment,
-    render_inline,
-    render_post,
-)
+from .markdown import plain_text, render_comment, render_inline, render_post
 from .model import Comment, Epigraph, Film, Post
 from .theme import theme_static
 
@@ -51,7 +45,6 @@ def _too_big(raw: bytes, rel: str) -> Diagnostic:
                       f"{MAX_POST_BYTES // 1048576} MB", rel, 1)
 
 
-_FOOTNOTE_DEF = re.compile(r"^\[\^[^\]\n]+\]:.*(?:\n(?:[ \t]+\S.*|[ \t]*$))*", re.MULTILINE)
 _CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 
@@ -59,21 +52,6 @@ def count_words(text: str) -> int:
     """Words for the reading time: spaced words, plus half a word per CJK character."""
     cjk = len(_CJK.findall(text))
     return len(_CJK.sub(" ", text).split()) + (cjk + 1) // 2
-
-
-def _spoiler_free(body: RenderedBody, text: str, page_url: str) -> RenderedBody:
-    """Summarise only what comes before a <!--spoilers--> line: a summary shows up in the
-    index, the feeds' descriptions and the structured data, none of which may give the plot
-    away."""
-    if body.spoilers_line is None:
-        return body
-    lines = text.split("\n")
-    before = "\n".join(lines[:body.spoilers_line])
-    after = "\n".join(lines[body.spoilers_line + 1:])
-    # Footnotes referenced before the marker may be defined after it.
-    notes = "\n".join(m.group(0) for m in _FOOTNOTE_DEF.finditer(after))
-    safe = render_post(before + "\n\n" + notes, page_url)
-    return replace(body, summary_html=safe.summary_html)
 
 
 def read_post(path: Path, rel: str, config: SiteConfig,
@@ -120,16 +98,13 @@ def read_post(path: Path, rel: str, config: SiteConfig,
     if chk.problems or title is None or when is None:
         return None, diagnostics
     slug = explicit or slug or urls.slugify(title, fallback_seed=rel)
-    page_url = config.base_url + urls.post_url(slug)
-    body = render_post(doc.body, page_url)
-    body = _spoiler_free(body, doc.body, page_url)
+    body = render_post(doc.body, summary=not summary)
     return Post(
         src_path=rel,
         slug=slug,
         title=title,
         date=when,
         body_html=body.html,
-        feed_html=body.feed_html,
         summary_html=_summary_html(summary) if summary else body.summary_html,
         word_count=count_words(plain_text(body.html)),
         explicit_slug=explicit is not None,

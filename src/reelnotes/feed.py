@@ -82,7 +82,7 @@ def _rss_item(site: Site, post: Post) -> list[str]:
     out += [f"<category>{xml_text(tag)}</category>" for tag in post.tags]
     out += [
         f"<description>{xml_text(post.summary_html)}</description>",
-        f"<content:encoded>{xml_text(post.feed_html)}</content:encoded>",
+        f"<content:encoded>{xml_text(post.feed_html(config.base_url))}</content:encoded>",
         "</item>",
     ]
     return out

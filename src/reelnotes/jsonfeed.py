@@ -48,7 +48,7 @@ def _item(site: Site, post: Post) -> dict[str, Any]:
         "id": link,
         "url": link,
         "title": post.title,
-        "content_html": post.feed_html,
+        "content_html": post.feed_html(config.base_url),
         "date_published": post.date.isoformat(),
         "language": config.language,
     }

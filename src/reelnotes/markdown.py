@@ -1,18 +1,32 @@
-"""The configured markdown-it instances: one for the author's posts, one for readers' comments."""
+"""Markdown to HTML: the author's posts, and readers' comments.
+
+Posts render through markdown-it-py, or, when it is installed (the `fast` extra), through
+markdown-it-pyrs, its Rust port, about ten times quicker. The two give the same HTML: the
+Rust engine renders the same CommonMark and plugins, reelnotes adds heading ids and the
+spoilers <details> to its output from its syntax tree, and any document where that could be
+ambiguous is rendered by markdown-it-py instead. REELNOTES_MARKDOWN=python uses
+markdown-it-py alone; REELNOTES_MARKDOWN=compare renders every post with both and fails on any
+difference (the test suite runs so).
+"""
 
 from __future__ import annotations
 
-import html
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from html import escape as html_escape
+from html import unescape as html_unescape
 from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import urljoin
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.anchors.index import slugify, unique_slug
 from mdit_py_plugins.footnote import footnote_plugin
 
 MORE_MARKER = "<!--more-->"
@@ -83,44 +97,388 @@ POSTS = _post_parser()
 COMMENTS = _comment_parser()
 
 
+def _rust_parser() -> Any:
+    """markdown-it-pyrs set up as POSTS is, less heading ids and spoilers; None if absent."""
+    try:
+        import markdown_it_pyrs
+    except ImportError:  # the optional `fast` extra is not installed
+        return None
+    return markdown_it_pyrs.MarkdownIt("commonmark").enable_many(
+        ["table", "strikethrough", "replacements", "smartquotes", "footnote"])
+
+
+def _engine() -> str:
+    """Which engine renders posts: markdown-it-pyrs if installed, unless told otherwise."""
+    wanted = os.environ.get("REELNOTES_MARKDOWN", "")
+    if _RS is None or wanted == "python":
+        return "markdown-it-py"
+    return "compare" if wanted == "compare" else "markdown-it-pyrs"
+
+
+_RS = _rust_parser()
+ENGINE = _engine()
+
+
 @dataclass(frozen=True, slots=True)
 class RenderedBody:
-    """A post body rendered for the page and for the feed."""
+    """A post body rendered to HTML."""
 
     html: str
-    """HTML for the post page (links as written)."""
-    feed_html: str
-    """The same HTML with every link and image made absolute, for feeds."""
+    """HTML for the post page (links as written; feeds make them absolute, absolute_links)."""
     summary_html: str
-    """The text before <!--more-->, else the first paragraph."""
+    """The text before <!--more-->, else the first paragraph; never anything after a
+    <!--spoilers--> line."""
     spoilers_line: int | None = None
     """The 0-based line of the <!--spoilers--> marker that put the rest in a <details>."""
 
 
-def render_post(text: str, page_url: str) -> RenderedBody:
-    """Render a post's Markdown; `page_url` is the post's absolute URL, for the feed copy."""
+@dataclass(frozen=True, slots=True)
+class _Rendered:
+    """One engine's rendering of a document."""
+
+    html: str
+    """The whole body, heading ids and the spoilers <details> in place."""
+    first_paragraph: str | None
+    """The first top-level paragraph's HTML, when asked for."""
+    spoilers_line: int | None = None
+    """The 0-based line of the <!--spoilers--> marker, if one took effect."""
+    first_before_spoilers: bool = False
+    """True if the first paragraph ends above the <!--spoilers--> marker."""
+
+
+def render_post(text: str, summary: bool = True) -> RenderedBody:
+    """Render a post's Markdown; with `summary` False (the front matter has one), the
+    summary is left empty."""
+    text = _normalize(text)
+    doc = _render(text, summary)
+    return RenderedBody(doc.html, _summary(text, doc) if summary else "", doc.spoilers_line)
+
+
+def _summary(text: str, doc: _Rendered) -> str:
+    """The text before <!--more-->, else the first paragraph, taken only from what comes before
+    a <!--spoilers--> line: a summary shows up in the index, the feeds and the structured data,
+    none of which may give the plot away."""
+    if doc.spoilers_line is None:
+        cut, lines = len(text), []
+    else:
+        lines = text.split("\n")
+        cut = len("\n".join(lines[:doc.spoilers_line]))
+    more = text.find(MORE_MARKER)
+    if 0 <= more < cut:
+        return _render(text[:more], summary=False).html.strip()
+    if doc.first_paragraph is not None and (doc.spoilers_line is None
+                                            or doc.first_before_spoilers):
+        return doc.first_paragraph
+    if doc.spoilers_line is None:
+        return ""
+    # The first paragraph is past the marker: summarise the text before it alone, with the
+    # footnote definitions from after it (a note referenced before may be defined after).
+    after = "\n".join(lines[doc.spoilers_line + 1:])
+    notes = "\n".join(m.group(0) for m in _FOOTNOTE_DEF.finditer(after))
+    before = "\n".join(lines[:doc.spoilers_line]) + "\n\n" + notes
+    return _summary(before, _render(before, summary=True))
+
+
+_FOOTNOTE_DEF = re.compile(r"^\[\^[^\]\n]+\]:.*(?:\n(?:[ \t]+\S.*|[ \t]*$))*", re.MULTILINE)
+_NEWLINES = re.compile(r"\r\n?")
+
+
+def _normalize(text: str) -> str:
+    """Line ends and NULs as markdown-it normalises them, so both engines count the same lines."""
+    return _NEWLINES.sub("\n", text).replace("\0", "\ufffd")
+
+
+def _render(text: str, summary: bool) -> _Rendered:
+    """Render with the Rust engine when it is installed and can place everything exactly;
+    otherwise (and always with REELNOTES_MARKDOWN=python) with markdown-it-py."""
+    if not text.endswith("\n"):
+        text += "\n"  # the engines end a code block left open at the very end differently
+    if ENGINE == "compare":
+        return _compared(text, summary)
+    if ENGINE == "markdown-it-pyrs":
+        done = _render_rs(text, summary)
+        if done is not None:
+            return done
+    return _render_py(text, summary)
+
+
+def _compared(text: str, summary: bool) -> _Rendered:
+    """Both engines, which must agree (REELNOTES_MARKDOWN=compare, as the test suite runs)."""
+    reference = _render_py(text, summary)
+    fast = _render_rs(text, summary)
+    if fast is not None and fast != reference:
+        raise EngineMismatch(f"markdown engines disagree on {text!r}:\n"
+                             f"  markdown-it-py:   {reference!r}\n  markdown-it-pyrs: {fast!r}")
+    return reference
+
+
+class EngineMismatch(AssertionError):
+    """markdown-it-pyrs rendered a document differently from markdown-it-py."""
+
+
+def _render_py(text: str, summary: bool) -> _Rendered:
     env: dict[str, object] = {}
     tokens = POSTS.parse(text, env)
-    page_html = POSTS.renderer.render(tokens, POSTS.options, env)
-    summary = _summary(text, tokens, env)
-    for tok in _walk(tokens):
-        for attr in ("href", "src"):
-            value = tok.attrGet(attr)
-            if isinstance(value, str):
-                tok.attrSet(attr, urljoin(page_url, value))
-    feed_html = POSTS.renderer.render(tokens, POSTS.options, env)
+    html = POSTS.renderer.render(tokens, POSTS.options, env)
+    first, last_line = None, 0
+    if summary:
+        for start, tok in enumerate(tokens):
+            if tok.type == "paragraph_open" and tok.level == 0:
+                end = next(i for i in range(start, len(tokens))
+                           if tokens[i].type == "paragraph_close")
+                part = POSTS.renderer.render(tokens[start : end + 1], POSTS.options, env)
+                first = str(part).strip()
+                last_line = tok.map[1] - 1 if tok.map else 0
+                break
     line = env.get("spoilers_line")
-    return RenderedBody(page_html, feed_html, summary, line if isinstance(line, int) else None)
+    if not isinstance(line, int):
+        return _Rendered(str(html), first)
+    return _Rendered(str(html), first, line, first is not None and last_line < line)
 
 
-def _summary(text: str, tokens: list[Token], env: dict[str, object]) -> str:
-    if MORE_MARKER in text:
-        return str(POSTS.render(text.split(MORE_MARKER, 1)[0])).strip()
-    for start, tok in enumerate(tokens):
-        if tok.type == "paragraph_open" and tok.level == 0:
-            end = next(i for i in range(start, len(tokens)) if tokens[i].type == "paragraph_close")
-            return str(POSTS.renderer.render(tokens[start : end + 1], POSTS.options, env)).strip()
-    return ""
+def _render_rs(text: str, summary: bool) -> _Rendered | None:
+    """markdown-it-pyrs renders CommonMark, tables, strikethrough, footnotes and typography
+    as markdown-it-py does; heading ids, the spoilers <details> and the first paragraph are
+    placed here, from its syntax tree. None when raw HTML could be mistaken for any of them."""
+    assert _RS is not None
+    if "^[" in text:
+        return None  # inline notes: the engines read brackets inside them differently
+    try:
+        html: str = _RS.render(text)
+        if "<img" in html and (_ALT_UNSAFE.search(text) or any(
+                _TYPOGRAPHY.search(html_unescape(alt)) for alt in _ALT.findall(html))):
+            return None  # image descriptions: pyrs sets smart quotes and keeps entities there
+        if "<table>" in html and _TYPOGRAPHY.search(text):
+            return None  # nor do they agree on quotes at the edges of table cells
+        if ("'" in text or '"' in text) and not _quotes_pair_within_blocks(html):
+            return None
+        if "'" in text and "'" in _CODE_OR_TAG.sub("", html):
+            return None  # pyrs leaves an apostrophe that ends a block straight
+        html = html.replace(_EMPTY_QUOTATION, "<blockquote></blockquote>")
+        if not _NEEDS_TREE.search(text):
+            plain = _plain_rs(html, summary)
+            if plain is not None:
+                return plain
+        root = _RS.tree(text)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # noqa: B036 - a panic in the Rust engine (pyo3's PanicException)
+        return None
+    top = root.children
+    marker = next((n for n in top if n.name == "html_block"
+                   and n.meta["content"].strip() == SPOILERS_MARKER), None)
+    headings = []
+    cited: set[int] = set()
+    defined: set[int] = set()
+    source = text.encode("utf-8", "surrogatepass")
+    for node in root.walk():
+        if node.name in ("heading", "lheading"):
+            headings.append(node)
+        elif node.name == "code_inline" and not _code_as_written(node, source):
+            return None
+        elif node.name == "footnote_def":
+            defined.add(_line_at(text, (node.srcmap or (0, 0))[0]))
+        elif node.name == "footnote_ref":
+            if node.meta["def_id"] in cited:
+                return None  # a note cited twice: the engines number the second citation apart
+            cited.add(node.meta["def_id"])
+        elif (node.name in ("html_block", "html_inline") and _AMBIGUOUS_HTML.search(
+                node.meta["content"]) and (marker is None or node.srcmap != marker.srcmap)):
+            return None
+    if any(text.count("\n", 0, m.start()) not in defined for m in _NOTE_DEF_LINE.finditer(text)):
+        return None  # markdown-it-py lets a note's definition interrupt a paragraph
+    if cited:  # markdown-it-py opens a note's first block on the <li>'s line
+        html = html.replace(_NOTE_ITEM + "\n", _NOTE_ITEM)
+    if headings:
+        placed = _place_heading_ids(html, headings)
+        if placed is None:
+            return None
+        html = placed
+    spoilers_line = None
+    if marker is not None:
+        content = marker.meta["content"]
+        start = html.find(SPOILERS_MARKER) - content.find(SPOILERS_MARKER)
+        if html.count(SPOILERS_MARKER) != 1 or not html.startswith(content, start):
+            return None
+        close = (html.rfind(_FOOTNOTES_OPEN) if any(n.name == "footnote_container" for n in top)
+                 else len(html))
+        html = (html[:start] + SPOILERS_OPEN + html[start + len(content):close]
+                + "</details>\n" + html[close:])
+        spoilers_line = _line_at(text, (marker.srcmap or (0, 0))[0])
+    first, last_line = None, 0
+    if summary:
+        paragraph = next((i for i, n in enumerate(top) if n.name == "paragraph"), None)
+        if paragraph is None and cited:
+            return None  # markdown-it-py may take an inline note's paragraph for the first
+        if paragraph is not None:
+            skip = _paragraphs_in(top[:paragraph])
+            if skip is None:
+                return None
+            start = html.find("<p>")
+            for _ in range(skip):
+                start = html.find("<p>", start + 1)
+            first = html[start:html.find("</p>\n", start) + len("</p>")]
+            last_line = _line_at(text, (top[paragraph].srcmap or (0, 1))[1] - 1)
+    if spoilers_line is None:
+        return _Rendered(html, first)
+    return _Rendered(html, first, spoilers_line, first is not None and last_line < spoilers_line)
+
+
+_AMBIGUOUS_HTML = re.compile(r"</?[hHpP]|<!--spoilers|footnote|blockquote")
+"""Raw HTML that could be taken for a heading, a paragraph, the marker or the footnotes."""
+_FOOTNOTES_OPEN = '<hr class="footnotes-sep" />'
+_NOTE_ITEM = 'class="footnote-item">'
+_NOTE_DEF_LINE = re.compile(r"^ {0,3}\[\^[^\]\n]+\]:", re.MULTILINE)
+_HEADING_TAG = re.compile(r"<h([1-6])>")
+_WITHOUT_PARAGRAPHS = frozenset({"heading", "lheading", "hr", "html_block", "code_block", "fence",
+                                 "table", "definition"})
+"""Top-level blocks whose HTML holds no <p>: the first <p> is then the first paragraph's."""
+
+
+def _paragraphs_in(blocks: list[Any]) -> int | None:
+    """How many <p> the HTML of these blocks holds: a paragraph in a quotation has one; None
+    if unknown (a list may hide its paragraphs' <p>, raw HTML may hold some)."""
+    count = 0
+    for block in blocks:
+        if block.name in _WITHOUT_PARAGRAPHS:
+            continue
+        if block.name != "blockquote":
+            return None
+        inside = [node.name for node in block.walk()]
+        if any(name not in _IN_QUOTATIONS for name in inside):
+            return None
+        count += inside.count("paragraph")
+    return count
+
+
+_IN_QUOTATIONS = frozenset({"blockquote", "paragraph", "heading", "lheading", "hr", "code_block",
+                            "fence", "text", "text_special", "em", "strong", "strikethrough",
+                            "link", "image", "softbreak", "hardbreak", "code_inline",
+                            "autolink"})
+"""Nodes whose <p> count is their paragraphs' (html is excluded: it may hold a <p>)."""
+
+
+def _quotes_pair_within_blocks(html: str) -> bool:
+    """False if a smart quote opens in one block and is closed in another, or never: pyrs 0.4
+    carries unmatched quotes over to the next paragraph, where markdown-it-py leaves them
+    straight. (A quotation spanning paragraphs typed with curly quotes also says False: it
+    is then rendered by markdown-it-py, to the same effect.)"""
+    for block in _BLOCK_TAGS.split(html):
+        double = single = 0
+        for char in _CURLY.findall(block):
+            if char == "“":
+                double += 1
+            elif char == "”":
+                double -= 1
+                if double < 0:
+                    return False
+            elif char == "‘":
+                single += 1
+            elif single:
+                single -= 1
+        if double or single:
+            return False
+    return True
+
+
+_CURLY = re.compile("[“”‘’]")
+_CODE_OR_TAG = re.compile(r"<code>.*?</code>|<[^>]*>", re.DOTALL)
+_EMPTY_QUOTATION = "<blockquote>\n</blockquote>"
+_BLOCK_TAGS = re.compile(r"</?(?:p|h[1-6]|li|t[dh]|blockquote|[uo]l|table|tr|pre|hr|section)\b")
+
+
+def _plain_rs(html: str, summary: bool) -> _Rendered | None:
+    """Heading ids and the first paragraph straight from the HTML, for text without raw
+    HTML, code spans or footnotes (most posts): its only <hN> and <p> tags are its headings'
+    and paragraphs', and a heading's text is the slugified text. None if the tree is needed."""
+    if "<h" in html:
+        slugs: set[str] = set()
+        pieces, at = [], 0
+        for heading in _HEADING.finditer(html):
+            if "\n" in heading.group(2):
+                return None  # a setext heading over two lines: its line break is not text
+            title = html_unescape(_TAGS.sub("", heading.group(2)))
+            slug = unique_slug(slugify(title), slugs)
+            pieces += [html[at:heading.start(2) - 1], f' id="{escapeHtml(slug)}">']
+            at = heading.start(2)
+        html = "".join(pieces) + html[at:]
+    first = None
+    if summary and "<p>" in html:
+        if not html.startswith("<p>"):
+            return None  # the first paragraph may be inside a list or a quotation
+        first = html[:html.find("</p>\n") + len("</p>")]
+    return _Rendered(html, first)
+
+
+_ALT = re.compile(r'\salt="([^"]*)"')
+_ALT_UNSAFE = re.compile(r",,|&|\\")
+_TYPOGRAPHY = re.compile(r"['\"‘’“”–—…©®™±§]|--|\.\.|\+-|\((?:c|r|tm|p)\)|[?!]{2}|,,",
+                         re.IGNORECASE)
+"""What markdown-it's smart quotes and replacements change, or have changed."""
+_NEEDS_TREE = re.compile(r"[<`]|\[\^")
+_HEADING = re.compile(r"<h([1-6])>(.*?)</h\1>", re.DOTALL)
+_TAGS = re.compile(r"<[^>]*>")
+
+
+def _code_as_written(node: Any, source: bytes) -> bool:
+    """False if a code span's text is not its source's: markdown-it-pyrs 0.4 applies smart
+    quotes and replacements inside code spans, which markdown-it-py rightly does not."""
+    start, end = node.srcmap or (0, 0)
+    written = source[start:end].decode("utf-8", "surrogatepass")
+    fence = len(written) - len(written.lstrip("`"))
+    inner = written[fence:len(written) - fence].replace("\n", " ")
+    if len(inner) > 1 and inner[0] == inner[-1] == " " and inner.strip(" "):
+        inner = inner[1:-1]
+    return "".join(child.meta.get("content", "") for child in node.children) == inner
+
+
+def _place_heading_ids(html: str, headings: list[Any]) -> str | None:
+    """Give each <hN> the id the anchors plugin would: its text slugified, made unique."""
+    tags = list(_HEADING_TAG.finditer(html))
+    if len(tags) != len(headings):
+        return None
+    slugs: set[str] = set()
+    pieces, at = [], 0
+    for tag, node in zip(tags, headings, strict=True):
+        if int(tag.group(1)) != node.meta["level"]:
+            return None
+        slug = unique_slug(slugify(_heading_text(node)), slugs)
+        pieces += [html[at:tag.end() - 1], f' id="{escapeHtml(slug)}">']
+        at = tag.end()
+    return "".join(pieces) + html[at:]
+
+
+def _heading_text(node: Any) -> str:
+    """The text the anchors plugin slugifies: text and code, not image descriptions."""
+    parts = []
+    for child in node.children:
+        if child.name in ("text", "text_special"):
+            parts.append(child.meta.get("content", ""))
+        elif child.name != "image":
+            parts.append(_heading_text(child))
+    return "".join(parts)
+
+
+def _line_at(text: str, offset: int) -> int:
+    """The 0-based line of a UTF-8 byte offset into `text` (the Rust engine counts bytes)."""
+    return text.encode("utf-8", "surrogatepass").count(b"\n", 0, max(offset, 0))
+
+
+def absolute_links(html: str, page_url: str) -> str:
+    """`html` with every double-quoted href and src made absolute against `page_url`, for
+    feeds, whose readers resolve relative links against nothing useful."""
+    def tag(match: re.Match[str]) -> str:
+        return _LINK_ATTR.sub(attr, match.group(0))
+
+    def attr(match: re.Match[str]) -> str:
+        url = urljoin(page_url, html_unescape(match.group(2)))
+        return f'{match.group(1)}"{escapeHtml(url)}"'
+
+    return _TAG.sub(tag, html)
+
+
+_TAG = re.compile(r"<[a-zA-Z][a-zA-Z0-9-]*\s[^<>]*>")
+_LINK_ATTR = re.compile(r"(\s(?:href|src)=)\"([^\"]*)\"")
 
 
 def render_inline(text: str) -> str:
@@ -164,7 +522,7 @@ def plain_text(fragment: str) -> str:
     if not _SKIPPED.search(fragment):  # fast path, ~10x quicker; same text as the parser's
         pieces = _SIMPLE_MARKUP.split(fragment)
         if not any("<" in piece or ">" in piece for piece in pieces):
-            return " ".join("".join([html.unescape(p) if "&" in p else p for p in pieces]).split())
+            return " ".join("".join([html_unescape(p) if "&" in p else p for p in pieces]).split())
     parser = _TextExtractor()
     parser.feed(fragment)
     parser.close()
@@ -173,4 +531,4 @@ def plain_text(fragment: str) -> str:
 
 def escape(text: str) -> str:
     """Escape text for HTML."""
-    return html.escape(text, quote=True)
+    return html_escape(text, quote=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from . import urls
-from .markdown import plain_text
+from .markdown import absolute_links, plain_text
 
 WORDS_PER_MINUTE = 230
 
@@ -74,8 +74,6 @@ class Post:
     """Publication date (time-zone aware)."""
     body_html: str
     """The body rendered for the post page."""
-    feed_html: str
-    """The body with absolute links, for feeds."""
     summary_html: str
     """The summary: front matter's, else the text before <!--more-->, else the first paragraph."""
     updated: datetime | None = None
@@ -115,6 +113,10 @@ class Post:
     def url(self) -> str:
         """The post's site-relative URL."""
         return urls.post_url(self.slug)
+
+    def feed_html(self, base_url: str) -> str:
+        """The body with every link and image made absolute, for feeds."""
+        return absolute_links(self.body_html, base_url + self.url)
 
     @property
     def film(self) -> Film | None:
