@@ -119,8 +119,10 @@ def redirects_file(site: Site) -> str:
 
 def generated_files(site: Site, now: datetime) -> list[tuple[str, str]]:
     """Every output besides pages and static files: feeds, sitemap, robots.txt, redirects."""
-    files = [(urls.FEED, feed.rss(site, now))]
-    files += [(urls.tag_feed_url(tag.slug), feed.tag_rss(site, tag, now)) for tag in site.tags]
+    items: feed.Items = {}
+    files = [(urls.FEED, feed.rss(site, now, items))]
+    files += [(urls.tag_feed_url(tag.slug), feed.tag_rss(site, tag, now, items))
+              for tag in site.tags]
     files += [(urls.JSON_FEED, jsonfeed.json_feed(site)), (urls.SITEMAP, feed.sitemap(site)),
               (urls.ROBOTS, feed.robots(site))]
     redirects = redirects_file(site)

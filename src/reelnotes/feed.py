@@ -26,23 +26,28 @@ def rfc822(moment: datetime) -> str:
     return format_datetime(moment.astimezone(UTC), usegmt=True)
 
 
-def rss(site: Site, now: datetime) -> str:
-    """RSS 2.0 with the 20 newest posts: summary as description, full HTML as content:encoded."""
+Items = dict[str, list[str]]
+"""Each post's RSS item by its URL: a post is in the site's feed and its tags' feeds alike."""
+
+
+def rss(site: Site, now: datetime, items: Items | None = None) -> str:
+    """RSS 2.0 with the 20 newest posts: summary as description, full HTML as content:encoded.
+    `items` keeps the items made, for the next feed."""
     config = site.config
     return _rss(site, site.posts, config.title, config.description or config.title,
-                urls.FEED, urls.INDEX, now)
+                urls.FEED, urls.INDEX, now, {} if items is None else items)
 
 
-def tag_rss(site: Site, tag: Tag, now: datetime) -> str:
+def tag_rss(site: Site, tag: Tag, now: datetime, items: Items | None = None) -> str:
     """RSS 2.0 with the 20 newest posts of one tag."""
     config = site.config
     return _rss(site, tag.posts, f"{config.title}: {tag.name}",
                 f"Posts tagged “{tag.name}” on {config.title}", urls.tag_feed_url(tag.slug),
-                tag.url, now)
+                tag.url, now, {} if items is None else items)
 
 
 def _rss(site: Site, all_posts: tuple[Post, ...], title: str, description: str, self_url: str,
-         home_url: str, now: datetime) -> str:
+         home_url: str, now: datetime, items: Items) -> str:
     config = site.config
     feed_url = config.base_url + self_url
     posts = all_posts[:FEED_SIZE]
@@ -62,7 +67,10 @@ def _rss(site: Site, all_posts: tuple[Post, ...], title: str, description: str, 
         "<generator>reelnotes</generator>",
     ]
     for post in posts:
-        out += _rss_item(site, post)
+        item = items.get(post.url)
+        if item is None:
+            item = items[post.url] = _rss_item(site, post)
+        out += item
     out += ["</channel>", "</rss>", ""]
     return "\n".join(out)
 

@@ -474,10 +474,10 @@ def absolute_links(html: str, page_url: str) -> str:
         url = urljoin(page_url, html_unescape(match.group(2)))
         return f'{match.group(1)}"{escapeHtml(url)}"'
 
-    return _TAG.sub(tag, html)
+    return _LINKING_TAG.sub(tag, html)
 
 
-_TAG = re.compile(r"<[a-zA-Z][a-zA-Z0-9-]*\s[^<>]*>")
+_LINKING_TAG = re.compile(r"<[a-zA-Z][a-zA-Z0-9-]*\s[^<>]*?(?:href|src)=[^<>]*>")
 _LINK_ATTR = re.compile(r"(\s(?:href|src)=)\"([^\"]*)\"")
 
 
