@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from test_incremental import tree
 
 from reelnotes.markdown import _TextExtractor, plain_text, render_post
+from reelnotes.output import Update
 
 
 def run_on_terminal(site: Site, *args: str, **env: str) -> str:
@@ -224,3 +225,32 @@ def test_a_damaged_spare_tree_is_set_right(built_site: Site, cli: Callable[..., 
         "build", ".reelnotes-cache"))
     assert cli("build", "--site", cold.root).code == 0
     assert tree(built_site.out) == tree(cold.out)
+
+
+def test_a_fresh_staging_folder_is_written_in_place(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no spare tree the staging folder starts empty, so files go straight in (no
+    temporary file renamed), and a file or folder in the way is still cleared."""
+    out, spare = tmp_path / "build", tmp_path / "cache/spare"
+    update = Update(out, {}, spare)  # no output yet, so no spare tree to stage in
+    assert update.spare is None and update.scratch.clean
+
+    def no_rename(*args: object) -> None:
+        raise AssertionError("a temporary file was renamed")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(os, "replace", no_rename)
+        update.write("posts/a/index.html", b"a")
+        update.write("feed.xml", b"feed")
+    (update.scratch.folder / "b").write_bytes(b"a file where a folder goes")
+    update.scratch.where("c.html").mkdir()
+    update.write("b/index.html", b"b")
+    update.write("c.html", b"c")
+    update.commit()
+    assert {p.relative_to(out).as_posix(): p.read_bytes()
+            for p in out.rglob("*") if p.is_file()} == {
+        "posts/a/index.html": b"a", "feed.xml": b"feed", "b/index.html": b"b", "c.html": b"c",
+        ".reelnotes-build": b"This folder is written by reelnotes build.\n"}
+    again = Update(out, {}, spare)  # its files may be links to the output's: never in place
+    assert again.spare is not None and not again.scratch.clean
+    again.abort()
