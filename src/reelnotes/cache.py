@@ -188,9 +188,13 @@ class BuildCache:
 
     def store_posts(self, results: dict[str, ReadResult]) -> None:
         """Add new read results."""
-        rows = ((k, pickle.dumps(v, pickle.HIGHEST_PROTOCOL)) for k, v in results.items())
+        self.store_pickled({k: pickle.dumps(v, pickle.HIGHEST_PROTOCOL)
+                            for k, v in results.items()})
+
+    def store_pickled(self, blobs: Mapping[str, bytes]) -> None:
+        """Add new read results, pickled already (by the worker process that parsed them)."""
         self._execute(lambda db: db.executemany("INSERT OR REPLACE INTO posts VALUES (?, ?)",
-                                                rows).close())
+                                                blobs.items()).close())
 
     def prune_posts(self, keep: set[str]) -> None:
         """Forget the posts whose key is not in `keep`."""
