@@ -100,6 +100,17 @@ def test_worker_reports_template_error_with_its_line(site: Site,
     assert result.err.startswith("templates/post.html:3: undefined variable")
 
 
+@pytest.mark.parametrize("posts", [3, 70])  # pages rendered in-process, and by workers
+def test_posts_parsed_by_a_failed_build_stay_cached(site: Site, cli: Callable[..., Result],
+                                                    posts: int) -> None:
+    """The cache stores parsed posts while pages render, and still when rendering fails."""
+    many_posts(site, posts)
+    bad = site.write("templates/base.html", "{{ nope.nope }}\n")  # every page fails
+    assert cli("build", "--site", site.root, "--jobs", "2").code == 1
+    bad.unlink()
+    assert counts(cli("build", "--site", site.root, "--jobs", "2").out)["parsed"] == 0
+
+
 def counts(summary: str) -> dict[str, int]:
     """The figures of a build's summary line."""
     found = re.search(r"(\d+) files \((\d+) written, (\d+) unchanged; (\d+) posts? parsed, "

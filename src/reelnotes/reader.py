@@ -47,15 +47,14 @@ class CachedReader:
         misses = [(path, rel, config, salt, self.keys.get(rel, ""))
                   for path, rel in files if rel not in self.results]
         fresh: dict[str, ReadResult] = {}
-        stable: dict[str, bytes] = {}
+        self.unsaved: dict[str, bytes] = {}
         for done, (item, (blob, same)) in enumerate(
                 zip(misses, fan_out(_read_one, misses, jobs), strict=True), 1):
             fresh[item[1]] = pickle.loads(blob)
             if same:
-                stable[item[4]] = blob
+                self.unsaved[item[4]] = blob
             progress("reading posts", len(self.results) + done, len(files))
         self.parsed = len(fresh)
-        store.store_pickled(stable)
         self.used = set(self.keys.values())
         self.results.update(fresh)
 
@@ -77,6 +76,12 @@ class CachedReader:
         result = read_post(path, rel, config, slug)
         self.store.store_posts({key: result})
         return result
+
+    def save(self) -> None:
+        """Store the posts this build parsed in the cache, once (a later call stores nothing);
+        the build calls it while worker processes render pages and its own process waits."""
+        self.store.store_pickled(self.unsaved)
+        self.unsaved = {}
 
     def forget_the_rest(self) -> None:
         """Drop cached posts this build did not use (deleted or edited files)."""
