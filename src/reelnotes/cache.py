@@ -269,6 +269,7 @@ def _open(path: Path) -> sqlite3.Connection | None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(path, isolation_level="DEFERRED")
+            db.execute("PRAGMA page_size=65536")  # a new file only: posts are pickles of ~10 kB
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=OFF")  # a lost cache is only a slower build
             db.execute("CREATE TABLE IF NOT EXISTS posts (key TEXT PRIMARY KEY, value BLOB)")
