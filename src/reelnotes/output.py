@@ -122,7 +122,7 @@ def _write_new(target: Path, data: bytes) -> bool:
     """Write `target` in place, making its folders; False if something is in the way (a file
     where a folder should be, or a folder where the file should be)."""
     try:
-        os.makedirs(target.parent, exist_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True)  # mkdir first: no stat if new
         with open(target, "wb") as file:
             file.write(data)
     except (FileExistsError, NotADirectoryError, IsADirectoryError):
