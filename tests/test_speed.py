@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from test_incremental import tree
 
 from reelnotes.markdown import _TextExtractor, plain_text, render_post
+from reelnotes.output import Update
 
 
 def run_on_terminal(site: Site, *args: str, **env: str) -> str:
@@ -97,6 +98,17 @@ def test_worker_reports_template_error_with_its_line(site: Site,
     result = cli("build", "--site", site.root, "--jobs", "2")
     assert result.code == 1
     assert result.err.startswith("templates/post.html:3: undefined variable")
+
+
+@pytest.mark.parametrize("posts", [3, 70])  # pages rendered in-process, and by workers
+def test_posts_parsed_by_a_failed_build_stay_cached(site: Site, cli: Callable[..., Result],
+                                                    posts: int) -> None:
+    """The cache stores parsed posts while pages render, and still when rendering fails."""
+    many_posts(site, posts)
+    bad = site.write("templates/base.html", "{{ nope.nope }}\n")  # every page fails
+    assert cli("build", "--site", site.root, "--jobs", "2").code == 1
+    bad.unlink()
+    assert counts(cli("build", "--site", site.root, "--jobs", "2").out)["parsed"] == 0
 
 
 def counts(summary: str) -> dict[str, int]:
@@ -226,3 +238,32 @@ def test_a_damaged_spare_tree_is_set_right(built_site: Site, cli: Callable[..., 
         "build", ".reelnotes-cache"))
     assert cli("build", "--site", cold.root).code == 0
     assert tree(built_site.out) == tree(cold.out)
+
+
+def test_a_fresh_staging_folder_is_written_in_place(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no spare tree the staging folder starts empty, so files go straight in (no
+    temporary file renamed), and a file or folder in the way is still cleared."""
+    out, spare = tmp_path / "build", tmp_path / "cache/spare"
+    update = Update(out, {}, spare)  # no output yet, so no spare tree to stage in
+    assert update.spare is None and update.scratch.clean
+
+    def no_rename(*args: object) -> None:
+        raise AssertionError("a temporary file was renamed")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(os, "replace", no_rename)
+        update.write("posts/a/index.html", b"a")
+        update.write("feed.xml", b"feed")
+    (update.scratch.folder / "b").write_bytes(b"a file where a folder goes")
+    update.scratch.where("c.html").mkdir()
+    update.write("b/index.html", b"b")
+    update.write("c.html", b"c")
+    update.commit()
+    assert {p.relative_to(out).as_posix(): p.read_bytes()
+            for p in out.rglob("*") if p.is_file()} == {
+        "posts/a/index.html": b"a", "feed.xml": b"feed", "b/index.html": b"b", "c.html": b"c",
+        ".reelnotes-build": b"This folder is written by reelnotes build.\n"}
+    again = Update(out, {}, spare)  # its files may be links to the output's: never in place
+    assert again.spare is not None and not again.scratch.clean
+    again.abort()

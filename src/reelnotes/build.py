@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -186,22 +186,26 @@ def _build(config: SiteConfig, out: Path, drafts: bool, future: bool, now: datet
     try:
         jobs = jobs or default_jobs()
         reader = CachedReader(config, store, jobs, report)
-        content = load_content(config, read=reader.read)
-        reader.forget_the_rest()
-        site = build_site(config, content.posts, drafts=drafts, future=future, now=now)
-        renderer = Renderer(site, config.root / CACHE_DIR / "jinja")
-        (config.root / CACHE_DIR / "jinja").mkdir(parents=True, exist_ok=True)
-        keys = PageKeys(site, renderer, reader.keys, store)
-        clean_stale(out)
-        update = Update(out, store.outputs(out), spare_folder(config, out))
         try:
-            rendered = _render_pages(site, renderer, keys, update, report, jobs)
-            _write_extras(site, config, now, update)
-            report("writing files", update.written, update.written)
-            update.commit()
-        except BaseException:
-            update.abort()
-            raise
+            content = load_content(config, read=reader.read)
+            reader.forget_the_rest()
+            site = build_site(config, content.posts, drafts=drafts, future=future, now=now)
+            renderer = Renderer(site, config.root / CACHE_DIR / "jinja")
+            (config.root / CACHE_DIR / "jinja").mkdir(parents=True, exist_ok=True)
+            keys = PageKeys(site, renderer, reader.keys, store)
+            clean_stale(out)
+            update = Update(out, store.outputs(out), spare_folder(config, out))
+            try:
+                rendered = _render_pages(site, renderer, keys, update, report, jobs,
+                                         meanwhile=reader.save)
+                _write_extras(site, config, now, update)
+                report("writing files", update.written, update.written)
+                update.commit()
+            except BaseException:
+                update.abort()
+                raise
+        finally:
+            reader.save()  # parsed posts are worth keeping even if the build failed
         store.store_outputs(out, update.records)
     finally:
         store.close()
@@ -211,8 +215,12 @@ def _build(config: SiteConfig, out: Path, drafts: bool, future: bool, now: datet
 
 
 def _render_pages(site: Site, renderer: Renderer, keys: PageKeys, update: Update,
-                  progress: Progress, jobs: int) -> int:
-    """Render every page whose inputs changed, across processes; return how many."""
+                  progress: Progress, jobs: int, meanwhile: Callable[[], None]) -> int:
+    """Render every page whose inputs changed, across processes; return how many.
+
+    Once the first page is back, the worker processes are running and the main process has
+    nothing to do but wait for theirs: then it runs `meanwhile`.
+    """
     todo: list[tuple[int, str, str | None]] = []
     for index, page in enumerate(site.pages):
         dest, key = urls.dest_path(page.url), keys.of(page)
@@ -222,10 +230,12 @@ def _render_pages(site: Site, renderer: Renderer, keys: PageKeys, update: Update
     worker = (renderer, update.scratch)
     results = fan_out(partial(_render_one, worker), [index for index, _, _ in todo], jobs,
                       _render_in_worker, _adopt, (worker,), inherit=True)
-    for (_, dest, key), staged in zip(todo, results, strict=True):
+    for n, ((_, dest, key), staged) in enumerate(zip(todo, results, strict=True)):
         if isinstance(staged, tuple):
             raise TemplateError(staged)
         update.staged(dest, key, staged)
+        if n == 0:
+            meanwhile()
         done += 1
         progress("rendering pages", done, total)
     return len(todo)

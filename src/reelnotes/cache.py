@@ -218,9 +218,13 @@ class BuildCache:
 
     def store_posts(self, results: dict[str, ReadResult]) -> None:
         """Add new read results."""
-        rows = ((k, pickle.dumps(v, pickle.HIGHEST_PROTOCOL)) for k, v in results.items())
+        self.store_pickled({k: pickle.dumps(v, pickle.HIGHEST_PROTOCOL)
+                            for k, v in results.items()})
+
+    def store_pickled(self, blobs: Mapping[str, bytes]) -> None:
+        """Add new read results, pickled already (by the worker process that parsed them)."""
         self._execute(lambda db: db.executemany("INSERT OR REPLACE INTO posts VALUES (?, ?)",
-                                                rows).close())
+                                                blobs.items()).close())
 
     def prune_posts(self, keep: set[str]) -> None:
         """Forget the posts whose key is not in `keep`."""
@@ -311,6 +315,7 @@ def _open(path: Path) -> sqlite3.Connection | None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(path, isolation_level="DEFERRED")
+            db.execute("PRAGMA page_size=65536")  # a new file only: posts are pickles of ~10 kB
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=OFF")  # a lost cache is only a slower build
             db.execute("CREATE TABLE IF NOT EXISTS posts (key TEXT PRIMARY KEY, value BLOB)")

@@ -87,6 +87,9 @@ class Scratch:
     """The scratch folder beside it."""
     fresh: bool
     """No previous output: nothing to compare with or link from."""
+    clean: bool = False
+    """Created empty for this build: no file in it is a hard link to the output's yet (those
+    are added at commit), so a file can be written in place, without a temporary file."""
 
     def where(self, dest: str) -> Path:
         """The staged file for `dest`."""
@@ -96,8 +99,23 @@ class Scratch:
         """Stage `data` for `dest` unless the output already holds these bytes; True if staged."""
         if not self.fresh and _same_bytes(self.out / dest, data):
             return False
-        _replace(self.where(dest), lambda tmp: tmp.write_bytes(data))
+        target = self.where(dest)
+        if self.clean and _write_new(target, data):
+            return True
+        _replace(target, lambda tmp: tmp.write_bytes(data))
         return True
+
+
+def _write_new(target: Path, data: bytes) -> bool:
+    """Write `target` in place, making its folders; False if something is in the way (a file
+    where a folder should be, or a folder where the file should be)."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)  # mkdir first: no stat if new
+        with open(target, "wb") as file:
+            file.write(data)
+    except (FileExistsError, NotADirectoryError, IsADirectoryError):
+        return False
+    return True
 
 
 def _replace(target: Path, fill: Callable[[Path], object]) -> None:
@@ -123,7 +141,7 @@ class Update:
             folder = out.parent / f".{out.name}.tmp-{os.getpid()}"
             shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True, exist_ok=True)  # the output's file system, for the swap
-        self.scratch = Scratch(out, folder, fresh=not out.is_dir())
+        self.scratch = Scratch(out, folder, fresh=not out.is_dir(), clean=self.spare is None)
         self.pending: dict[str, Path] = {}
         self.keys: dict[str, str] = {}
         self.records: dict[str, OutputRecord] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,10 +14,11 @@ from .parallel import fan_out
 Progress = Callable[[str, int, int], None]
 
 
-def _read_one(item: tuple[Path, str, SiteConfig, str, str]) -> tuple[ReadResult, bool]:
-    """Parse one post; also say whether the file still hashes to `key` (not saved meanwhile)."""
+def _read_one(item: tuple[Path, str, SiteConfig, str, str]) -> tuple[bytes, bool]:
+    """Parse one post and pickle the result, once for both the build and the cache; also say
+    whether the file still hashes to `key` (not saved meanwhile)."""
     path, rel, config, salt, key = item
-    result = read_post(path, rel, config)
+    result = pickle.dumps(read_post(path, rel, config), pickle.HIGHEST_PROTOCOL)
     try:
         return result, post_key(salt, rel, path.read_bytes()) == key
     except OSError:
@@ -45,15 +47,14 @@ class CachedReader:
         misses = [(path, rel, config, salt, self.keys.get(rel, ""))
                   for path, rel in files if rel not in self.results]
         fresh: dict[str, ReadResult] = {}
-        stable: dict[str, ReadResult] = {}
-        for done, (item, (result, same)) in enumerate(
+        self.unsaved: dict[str, bytes] = {}
+        for done, (item, (blob, same)) in enumerate(
                 zip(misses, fan_out(_read_one, misses, jobs), strict=True), 1):
-            fresh[item[1]] = result
+            fresh[item[1]] = pickle.loads(blob)
             if same:
-                stable[item[4]] = result
+                self.unsaved[item[4]] = blob
             progress("reading posts", len(self.results) + done, len(files))
         self.parsed = len(fresh)
-        store.store_posts(stable)
         self.used = set(self.keys.values())
         self.results.update(fresh)
 
@@ -75,6 +76,12 @@ class CachedReader:
         result = read_post(path, rel, config, slug)
         self.store.store_posts({key: result})
         return result
+
+    def save(self) -> None:
+        """Store the posts this build parsed in the cache, once (a later call stores nothing);
+        the build calls it while worker processes render pages and its own process waits."""
+        self.store.store_pickled(self.unsaved)
+        self.unsaved = {}
 
     def forget_the_rest(self) -> None:
         """Drop cached posts this build did not use (deleted or edited files)."""
