@@ -201,6 +201,10 @@ class BuildCache:
         if folder is not None:
             self.db = _open(folder / DB_NAME)
 
+    def empty(self) -> bool:
+        """True if no parsed post is cached (a first build, or a deleted cache)."""
+        return not self._query_args("SELECT 1 FROM posts LIMIT 1", ())
+
     def posts(self, keys: Iterable[str]) -> dict[str, ReadResult]:
         """The cached read results for those of `keys` that are present and readable."""
         wanted = set(keys)

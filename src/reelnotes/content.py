@@ -54,15 +54,17 @@ def count_words(text: str) -> int:
     return len(_CJK.sub(" ", text).split()) + (cjk + 1) // 2
 
 
-def read_post(path: Path, rel: str, config: SiteConfig,
-              slug: str | None = None) -> tuple[Post | None, list[Diagnostic]]:
+def read_post(path: Path, rel: str, config: SiteConfig, slug: str | None = None,
+              raw: bytes | None = None) -> tuple[Post | None, list[Diagnostic]]:
     """Read one post file; return the Post (None if it has errors) and all its diagnostics.
 
     `slug` replaces the one derived from the title (used to tell apart posts whose titles give
-    the same slug); a `slug:` in the front matter wins over both.
+    the same slug); a `slug:` in the front matter wins over both. `raw` is the file's bytes,
+    when the caller has read them already.
     """
     try:
-        raw = path.read_bytes()
+        if raw is None:
+            raw = path.read_bytes()
         if len(raw) > MAX_POST_BYTES:
             return None, [_too_big(raw, rel)]
         doc = split(decode(raw))

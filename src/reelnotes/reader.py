@@ -1,4 +1,6 @@
-"""Read every post through the cache: hash each file, parse only the misses, across processes."""
+"""Read every post through the cache: hash each file, parse only the misses, across processes.
+
+A worker reads a file once, and the cache key is the hash of the very bytes it parsed."""
 
 from __future__ import annotations
 
@@ -14,15 +16,16 @@ from .parallel import fan_out
 Progress = Callable[[str, int, int], None]
 
 
-def _read_one(item: tuple[Path, str, SiteConfig, str, str]) -> tuple[bytes, bool]:
-    """Parse one post and pickle the result, once for both the build and the cache; also say
-    whether the file still hashes to `key` (not saved meanwhile)."""
-    path, rel, config, salt, key = item
-    result = pickle.dumps(read_post(path, rel, config), pickle.HIGHEST_PROTOCOL)
+def _read_one(item: tuple[Path, str, SiteConfig, str]) -> tuple[str, bytes]:
+    """Read one post file once, parse it, and pickle the result, once for both the build and
+    the cache; return its cache key (of the very bytes parsed, "" if unreadable) and that."""
+    path, rel, config, salt = item
     try:
-        return result, post_key(salt, rel, path.read_bytes()) == key
+        raw = path.read_bytes()
     except OSError:
-        return result, False
+        return "", pickle.dumps(read_post(path, rel, config), pickle.HIGHEST_PROTOCOL)
+    result = read_post(path, rel, config, raw=raw)
+    return post_key(salt, rel, raw), pickle.dumps(result, pickle.HIGHEST_PROTOCOL)
 
 
 class CachedReader:
@@ -33,30 +36,27 @@ class CachedReader:
         salt = self.salt = config_fingerprint(config, code_fingerprint())
         self.store = store
         self.keys: dict[str, str] = {}
-        files: list[tuple[Path, str]] = []
-        for path in post_files(config):
-            rel = path.relative_to(config.root).as_posix()
-            files.append((path, rel))
-            try:
-                self.keys[rel] = post_key(salt, rel, path.read_bytes())
-            except OSError:
-                continue  # read_post reports it
-        cached = store.posts(self.keys.values())
-        self.results: dict[str, ReadResult] = {
-            rel: cached[key] for rel, key in self.keys.items() if key in cached}
-        misses = [(path, rel, config, salt, self.keys.get(rel, ""))
-                  for path, rel in files if rel not in self.results]
-        fresh: dict[str, ReadResult] = {}
+        files = [(path, path.relative_to(config.root).as_posix()) for path in post_files(config)]
+        self.results: dict[str, ReadResult] = {}
+        if not store.empty():  # else every post is a miss: the workers hash what they parse
+            for path, rel in files:
+                try:
+                    self.keys[rel] = post_key(salt, rel, path.read_bytes())
+                except OSError:
+                    continue  # read_post reports it
+            cached = store.posts(self.keys.values())
+            self.results = {rel: cached[key] for rel, key in self.keys.items() if key in cached}
+        misses = [(path, rel, config, salt) for path, rel in files if rel not in self.results]
         self.unsaved: dict[str, bytes] = {}
-        for done, (item, (blob, same)) in enumerate(
+        for done, (item, (key, blob)) in enumerate(
                 zip(misses, fan_out(_read_one, misses, jobs), strict=True), 1):
-            fresh[item[1]] = pickle.loads(blob)
-            if same:
-                self.unsaved[item[4]] = blob
-            progress("reading posts", len(self.results) + done, len(files))
-        self.parsed = len(fresh)
+            self.results[item[1]] = pickle.loads(blob)
+            if key:
+                self.keys[item[1]] = key  # of the bytes parsed, even if saved since hashing
+                self.unsaved[key] = blob
+            progress("reading posts", len(files) - len(misses) + done, len(files))
+        self.parsed = len(misses)
         self.used = set(self.keys.values())
-        self.results.update(fresh)
 
     def read(self, path: Path, rel: str, config: SiteConfig,
              slug: str | None = None) -> ReadResult:
