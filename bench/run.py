@@ -14,6 +14,7 @@ Results go to bench/RESULTS.md between the bench markers; other sections are lef
 from __future__ import annotations
 
 import argparse
+import filecmp
 import os
 import platform
 import shutil
@@ -24,6 +25,8 @@ from pathlib import Path
 
 import peers  # bench/peers.py and bench/timing.py: the script's folder is on sys.path
 from timing import BENCH, REPO, Figure, corpus, corpus_tool, measure
+
+from reelnotes.markdown import ENGINE
 
 RESULTS = BENCH / "RESULTS.md"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
@@ -45,6 +48,32 @@ def bench_cold(site: Path, runs: int, figure: Figure) -> None:
     for _ in range(runs):
         clear(site)
         measure(reelnotes(site), site, figure)
+
+
+def bench_engines(site: Path, runs: int) -> tuple[Figure, int]:
+    """Cold builds with markdown-it-py alone (REELNOTES_MARKDOWN=python), for the cost of going
+    without the `fast` extra; and a byte-for-byte comparison of that site with the one the
+    default engine built (build/ from the cold runs): how many files, all identical."""
+    figure = Figure("cold, markdown-it-py only")
+    fast = site / "build"
+    moved = site / "fast-build"
+    shutil.rmtree(moved, ignore_errors=True)
+    fast.rename(moved)
+    os.environ["REELNOTES_MARKDOWN"] = "python"
+    try:
+        bench_cold(site, runs, figure)
+    finally:
+        del os.environ["REELNOTES_MARKDOWN"]
+    files = [p.relative_to(moved) for p in sorted(moved.rglob("*")) if p.is_file()]
+    theirs = sorted(p.relative_to(site / "build") for p in (site / "build").rglob("*")
+                    if p.is_file())
+    differ = [str(f) for f in files if not filecmp.cmp(moved / f, site / "build" / f,
+                                                         shallow=False)]
+    if files != theirs or differ:
+        raise SystemExit(f"markdown-it-pyrs and markdown-it-py built different sites: "
+                         f"{(differ or ['the file lists'])[:5]}")
+    shutil.rmtree(moved)
+    return figure, len(files)
 
 
 def bench_warm(site: Path, runs: int) -> list[Figure]:
@@ -107,7 +136,7 @@ def ratio(a: Figure | None, b: Figure | None) -> str:
 
 def report(sizes: list[int], cold: dict[int, Figure], floors: dict[int, list[Figure]],
            warm: list[Figure], mid: int, others: dict[str, Figure], versions: dict[str, str],
-           took: float) -> str:
+           took: float, engines: tuple[Figure, int]) -> str:
     """The results section, as Markdown."""
     made = "make bench PEERS=1" if others else "make bench"
     lines = [START, "## Build speed", "",
@@ -128,6 +157,11 @@ def report(sizes: list[int], cold: dict[int, Figure], floors: dict[int, list[Fig
               "|---|---:|---:|---:|---:|"]
     lines += [f"| {f.name} | {f.cell()} | {f.cpu_cell()} | {ratio(f, cold[mid])} "
               f"| {f.rss_mb():.0f} MB |" for f in warm]
+    slow, same = engines
+    lines += ["", (f"Markdown: posts are rendered by {ENGINE} (the `fast` extra). Without it, "
+                   f"markdown-it-py alone builds the {mid:,}-post site cold in {slow.cell()} s "
+                   f"({ratio(slow, cold[mid])} × the time), and the two builds were compared "
+                   f"byte for byte: all {same:,} files identical.")]
     big = max(sizes)
     if big != mid:
         lines += ["", (f"Scaling: {big:,} posts cost {ratio(cold[big], cold[mid])} × "
@@ -191,6 +225,8 @@ def main() -> None:
         floors[n] = [bench_floor(site, runs, 1), bench_floor(site, runs, 2)]
         log(f"reelnotes {n}: cold {cold[n].cell()} s; floor {floors[n][0].cell()} / "
             f"{floors[n][1].cell()} s")
+    engines = bench_engines(corpus(tool, mid), opts.runs)
+    log(f"markdown-it-py only: cold {engines[0].cell()} s; {engines[1]} files identical")
     warm = bench_warm(corpus(tool, mid), opts.runs + 2)
     log("rebuilds: " + "; ".join(f"{f.name} {f.cell()} s" for f in warm))
     others: dict[str, Figure] = {}
@@ -200,7 +236,7 @@ def main() -> None:
         versions = peers.versions()
         others = peers.bench(tool, mid, opts.runs, log)
     section = report(sizes, cold, floors, warm, mid, others, versions,
-                     time.perf_counter() - started)
+                     time.perf_counter() - started, engines)
     print(section)
     if not opts.no_write:
         write_results(section)
