@@ -114,6 +114,24 @@ def test_sigkill_leaves_old_or_new_site(site: Site, cli: Callable[..., Result],
     leftovers = [p.name for p in site.root.iterdir() if p.name.startswith(".build.")]
     assert leftovers == []
     assert os.listdir(site.out)
+    assert orphans(site.root) == [], "a killed build's worker processes outlived it"
+
+
+def orphans(root: Path, grace: float = 5.0) -> list[int]:
+    """Processes still running a build of the site under `root`, after a grace period."""
+    deadline = time.monotonic() + grace
+    while True:
+        found = []
+        for entry in Path("/proc").iterdir():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if str(root).encode() in cmdline and b"reelnotes" in cmdline:
+                found.append(int(entry.name))
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
 
 
 def test_a_build_never_deletes_another_running_builds_files(site: Site, cli: Callable[..., Result],

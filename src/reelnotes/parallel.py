@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -31,9 +34,30 @@ def start_method() -> str:
 
 
 def pool(jobs: int, init: Callable[..., None] | None, initargs: tuple[Any, ...]) -> Executor:
-    """A process pool whose workers run `init(*initargs)` first."""
+    """A process pool whose workers run `init(*initargs)` first, and end with the build."""
     return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(start_method()),
-                               initializer=init, initargs=initargs)
+                               initializer=_start_worker, initargs=(os.getpid(), init, initargs))
+
+
+def _start_worker(parent: int, init: Callable[..., None] | None,
+                  initargs: tuple[Any, ...]) -> None:
+    """Tie a worker's life to the build's: a forked worker holds both ends of the pool's
+    pipes, so it would never see a killed build's end and would wait forever."""
+    die_with_parent()
+    if os.getppid() != parent:  # the build died before the tie was made
+        os._exit(1)
+    if init is not None:
+        init(*initargs)
+
+
+def die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies (prctl PR_SET_PDEATHSIG);
+    elsewhere nothing."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):
+        pass
 
 
 def fan_out(work: Callable[[T], R], items: Sequence[T], jobs: int,
