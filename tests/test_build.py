@@ -12,6 +12,8 @@ import lxml.html
 import pytest
 from conftest import REPO, Result, Site, post_text
 
+from reelnotes import markdown
+
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
 
@@ -284,6 +286,7 @@ def test_no_config_uses_defaults_with_a_notice(tmp_path: Path,
 def test_version_and_help(cli: Callable[..., Result]) -> None:
     result = cli("--version")
     assert result.code == 0 and result.out.startswith("reelnotes ")
+    assert f"(Markdown: {markdown.ENGINE})" in result.out  # is the fast extra in use?
     assert cli("build", "--help").code == 0
     assert cli("frobnicate").code == 2
     assert cli("build", "--nope").code == 2

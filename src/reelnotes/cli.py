@@ -19,6 +19,7 @@ from .build import build, clock
 from .check import check
 from .config import SiteConfig, load_config
 from .errors import Diagnostic, ReelnotesError
+from .markdown import ENGINE
 from .scaffold import init_site, new_post
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -210,7 +211,8 @@ def parser() -> argparse.ArgumentParser:
     """The argument parser for every command."""
     top = argparse.ArgumentParser(
         prog="reelnotes", description="A static site generator for a film-review blog.")
-    top.add_argument("--version", action="version", version=f"reelnotes {__version__}")
+    top.add_argument("--version", action="version",
+                     version=f"reelnotes {__version__} (Markdown: {ENGINE})")
     commands = top.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
