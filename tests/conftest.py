@@ -12,6 +12,13 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+from hypothesis import settings
+
+# In CI (CI set, as .ci/run's machines do) hypothesis replays the same examples every run, so
+# a red build always means a change broke something; locally it keeps searching afresh.
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 # Every post any test renders goes through both Markdown engines, which must agree
 # (markdown.py; without the `fast` extra this is markdown-it-py alone). Set before reelnotes

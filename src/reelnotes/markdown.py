@@ -365,7 +365,8 @@ def _quotes_pair_within_blocks(html: str) -> bool:
     is then rendered by markdown-it-py, to the same effect.)"""
     for block in _BLOCK_TAGS.split(html):
         double = single = 0
-        for char in _CURLY.findall(block):
+        for quote in _CURLY.finditer(block):
+            char = quote.group(0)
             if char == "“":
                 double += 1
             elif char == "”":
@@ -374,8 +375,8 @@ def _quotes_pair_within_blocks(html: str) -> bool:
                     return False
             elif char == "‘":
                 single += 1
-            elif single:
-                single -= 1
+            elif single and not block[quote.end():quote.end() + 1].isalpha():
+                single -= 1  # a closing quote; one before a letter is an apostrophe (it’s)
         if double or single:
             return False
     return True
