@@ -245,15 +245,8 @@ def _render_rs(text: str, summary: bool) -> _Rendered | None:
         return None  # inline notes: the engines read brackets inside them differently
     try:
         html: str = _RS.render(text)
-        if "<img" in html and (_ALT_UNSAFE.search(text) or any(
-                _TYPOGRAPHY.search(html_unescape(alt)) for alt in _ALT.findall(html))):
-            return None  # image descriptions: pyrs sets smart quotes and keeps entities there
-        if "<table>" in html and _TYPOGRAPHY.search(text):
-            return None  # nor do they agree on quotes at the edges of table cells
-        if ("'" in text or '"' in text) and not _quotes_pair_within_blocks(html):
+        if not _typography_agrees(text, html):
             return None
-        if "'" in text and "'" in _CODE_OR_TAG.sub("", html):
-            return None  # pyrs leaves an apostrophe that ends a block straight
         html = html.replace(_EMPTY_QUOTATION, "<blockquote></blockquote>")
         if not _NEEDS_TREE.search(text):
             plain = _plain_rs(html, summary)
@@ -277,7 +270,7 @@ def _render_rs(text: str, summary: bool) -> _Rendered | None:
         elif node.name == "code_inline" and not _code_as_written(node, source):
             return None
         elif node.name == "footnote_def":
-            defined.add(_line_at(text, (node.srcmap or (0, 0))[0]))
+            defined.add(_line_at(source, (node.srcmap or (0, 0))[0]))
         elif node.name == "footnote_ref":
             if node.meta["def_id"] in cited:
                 return None  # a note cited twice: the engines number the second citation apart
@@ -304,7 +297,7 @@ def _render_rs(text: str, summary: bool) -> _Rendered | None:
                  else len(html))
         html = (html[:start] + SPOILERS_OPEN + html[start + len(content):close]
                 + "</details>\n" + html[close:])
-        spoilers_line = _line_at(text, (marker.srcmap or (0, 0))[0])
+        spoilers_line = _line_at(source, (marker.srcmap or (0, 0))[0])
     first, last_line = None, 0
     if summary:
         paragraph = next((i for i, n in enumerate(top) if n.name == "paragraph"), None)
@@ -318,7 +311,7 @@ def _render_rs(text: str, summary: bool) -> _Rendered | None:
             for _ in range(skip):
                 start = html.find("<p>", start + 1)
             first = html[start:html.find("</p>\n", start) + len("</p>")]
-            last_line = _line_at(text, (top[paragraph].srcmap or (0, 1))[1] - 1)
+            last_line = _line_at(source, (top[paragraph].srcmap or (0, 1))[1] - 1)
     if spoilers_line is None:
         return _Rendered(html, first)
     return _Rendered(html, first, spoilers_line, first is not None and last_line < spoilers_line)
@@ -358,6 +351,20 @@ _IN_QUOTATIONS = frozenset({"blockquote", "paragraph", "heading", "lheading", "h
 """Nodes whose <p> count is their paragraphs' (html is excluded: it may hold a <p>)."""
 
 
+def _typography_agrees(text: str, html: str) -> bool:
+    """False where markdown-it-pyrs 0.4 may have set quotes and dashes otherwise than
+    markdown-it-py: in image descriptions (it also keeps entities there), at the edges of table
+    cells, across blocks, and on an apostrophe that ends a block (it leaves that straight)."""
+    if "<img" in html and (_ALT_UNSAFE.search(text) or any(
+            _TYPOGRAPHY.search(html_unescape(alt)) for alt in _ALT.findall(html))):
+        return False
+    if "<table>" in html and _TYPOGRAPHY.search(text):
+        return False
+    if ("'" in text or '"' in text) and not _quotes_pair_within_blocks(html):
+        return False
+    return not ("'" in text and "'" in _CODE_OR_TAG.sub("", html))
+
+
 def _quotes_pair_within_blocks(html: str) -> bool:
     """False if a smart quote opens in one block and is closed in another, or never: pyrs 0.4
     carries unmatched quotes over to the next paragraph, where markdown-it-py leaves them
@@ -393,16 +400,11 @@ def _plain_rs(html: str, summary: bool) -> _Rendered | None:
     HTML, code spans or footnotes (most posts): its only <hN> and <p> tags are its headings'
     and paragraphs', and a heading's text is the slugified text. None if the tree is needed."""
     if "<h" in html:
-        slugs: set[str] = set()
-        pieces, at = [], 0
-        for heading in _HEADING.finditer(html):
-            if "\n" in heading.group(2):
-                return None  # a setext heading over two lines: its line break is not text
-            title = html_unescape(_TAGS.sub("", heading.group(2)))
-            slug = unique_slug(slugify(title), slugs)
-            pieces += [html[at:heading.start(2) - 1], f' id="{escapeHtml(slug)}">']
-            at = heading.start(2)
-        html = "".join(pieces) + html[at:]
+        headings = list(_HEADING.finditer(html))
+        if any("\n" in heading.group(2) for heading in headings):
+            return None  # a setext heading over two lines: its line break is not text
+        html = _with_heading_ids(html, [(heading.start(2) - 1, html_unescape(
+            _TAGS.sub("", heading.group(2)))) for heading in headings])
     first = None
     if summary and "<p>" in html:
         if not html.startswith("<p>"):
@@ -434,18 +436,25 @@ def _code_as_written(node: Any, source: bytes) -> bool:
 
 
 def _place_heading_ids(html: str, headings: list[Any]) -> str | None:
-    """Give each <hN> the id the anchors plugin would: its text slugified, made unique."""
+    """Give each <hN> the id of its heading node's text; None if tags and nodes differ."""
     tags = list(_HEADING_TAG.finditer(html))
-    if len(tags) != len(headings):
+    if len(tags) != len(headings) or any(
+            int(tag.group(1)) != node.meta["level"]
+            for tag, node in zip(tags, headings, strict=True)):
         return None
+    return _with_heading_ids(html, [(tag.end() - 1, _heading_text(node))
+                                    for tag, node in zip(tags, headings, strict=True)])
+
+
+def _with_heading_ids(html: str, headings: list[tuple[int, str]]) -> str:
+    """`html` with an id in each heading's opening tag, given as (offset of its ">", title):
+    the id the anchors plugin would give, the title slugified and made unique."""
     slugs: set[str] = set()
     pieces, at = [], 0
-    for tag, node in zip(tags, headings, strict=True):
-        if int(tag.group(1)) != node.meta["level"]:
-            return None
-        slug = unique_slug(slugify(_heading_text(node)), slugs)
-        pieces += [html[at:tag.end() - 1], f' id="{escapeHtml(slug)}">']
-        at = tag.end()
+    for end, title in headings:
+        slug = unique_slug(slugify(title), slugs)
+        pieces += [html[at:end], f' id="{escapeHtml(slug)}">']
+        at = end + 1
     return "".join(pieces) + html[at:]
 
 
@@ -460,9 +469,10 @@ def _heading_text(node: Any) -> str:
     return "".join(parts)
 
 
-def _line_at(text: str, offset: int) -> int:
-    """The 0-based line of a UTF-8 byte offset into `text` (the Rust engine counts bytes)."""
-    return text.encode("utf-8", "surrogatepass").count(b"\n", 0, max(offset, 0))
+def _line_at(source: bytes, offset: int) -> int:
+    """The 0-based line of a byte offset into the UTF-8 `source` (the Rust engine counts
+    bytes)."""
+    return source.count(b"\n", 0, max(offset, 0))
 
 
 def absolute_links(html: str, page_url: str) -> str:
