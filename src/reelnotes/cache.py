@@ -8,6 +8,7 @@ unchanged and whose previous output file is untouched is reused without renderin
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
@@ -36,8 +37,10 @@ SITE_GLOBALS = frozenset({"posts", "tags", "films"})
 ReadResult = tuple[Post | None, list[Diagnostic]]
 
 
+@functools.cache
 def code_fingerprint() -> str:
-    """A hash of reelnotes' version and source, so an upgrade (or a dev edit) clears the cache."""
+    """A hash of reelnotes' version and source, so an upgrade (or a dev edit) clears the cache;
+    computed once per process, whose code does not change while it runs."""
     digest = hashlib.sha256(f"{__version__}:{SCHEMA}".encode())
     for path in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
@@ -239,7 +242,6 @@ class BuildCache:
 
     def note(self, name: str) -> str | None:
         """The value noted under `name`, if any."""
-        self._execute(_create_notes)
         rows = self._query_args("SELECT value FROM notes WHERE name = ?", (name,))
         return rows[0][0] if rows and isinstance(rows[0][0], str) else None
 
@@ -308,11 +310,6 @@ class BuildCache:
             self.db = None
 
 
-def _create_notes(db: sqlite3.Connection) -> None:
-    """The table of small facts worth keeping between builds (see BuildCache.note)."""
-    db.execute("CREATE TABLE IF NOT EXISTS notes (name TEXT PRIMARY KEY, value TEXT)")
-
-
 def _open(path: Path) -> sqlite3.Connection | None:
     """Open (creating) the database; a damaged file is deleted and started afresh."""
     for attempt in range(2):
@@ -323,6 +320,8 @@ def _open(path: Path) -> sqlite3.Connection | None:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=OFF")  # a lost cache is only a slower build
             db.execute("CREATE TABLE IF NOT EXISTS posts (key TEXT PRIMARY KEY, value BLOB)")
+            # small facts worth keeping between builds (BuildCache.note)
+            db.execute("CREATE TABLE IF NOT EXISTS notes (name TEXT PRIMARY KEY, value TEXT)")
             db.execute("CREATE TABLE IF NOT EXISTS page_outputs (out TEXT, dest TEXT, key TEXT, "
                        "size INTEGER, mtime_ns INTEGER, inode INTEGER, PRIMARY KEY (out, dest))")
             db.execute("SELECT count(*) FROM posts").fetchone()
