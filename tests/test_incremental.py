@@ -20,7 +20,22 @@ TAGS = ["drama", "documentary", "china", "Drama", "slow cinema"]
 TITLES = ["Still Life", "Yi Yi", "Platform", "Tokyo Story", "悲情城市", "Amour"]
 BODIES = ["Some text.", "Two paragraphs.\n\nThe [second](/posts/x/) one.",
           "First.\n\n<!--more-->\n\nRest, with *emphasis*.", "A list:\n\n- one\n- two"]
-POST_TEMPLATE = (Path(__file__).resolve().parents[1] / "templates/post.html").read_text()
+THEME = Path(__file__).resolve().parents[1] / "templates"
+POST_TEMPLATE = (THEME / "post.html").read_text()
+MACROS = (THEME / "macros.html").read_text()
+TEMPLATES = {
+    # a mark on every post page
+    "Seen": ("post.html", POST_TEMPLATE.replace("<article", "<!-- Seen --><article")),
+    "Reviewed": ("post.html", POST_TEMPLATE.replace("<article", "<!-- Reviewed --><article")),
+    # the site-wide `posts` global on every post page: any post's title can change them all
+    "latest": ("post.html", POST_TEMPLATE.replace(
+        "<article", "<p>Latest: {{ posts[0].title if posts else '' }}</p><article")),
+    # whole bodies and reading times on the lists, through the macros they import
+    "bodies": ("macros.html", MACROS.replace(
+        '<div class="entry-summary">{{ post.summary_html | safe }}</div>',
+        '<div class="entry-summary">{{ post.body_html | safe }}</div>'
+        '<p>{{ post.reading_minutes }} min</p>')),
+}
 
 names = st.sampled_from(["seed", "a", "b"])
 post_fields = st.fixed_dictionaries({
@@ -31,7 +46,8 @@ edits = st.one_of(
     st.tuples(st.just("delete"), names, st.none()),
     st.tuples(st.just("rename"), names, names),
     st.tuples(st.just("tags"), names, st.lists(st.sampled_from(TAGS), max_size=3)),
-    st.tuples(st.just("template"), st.sampled_from(["", "Reviewed", "Seen"]), st.none()),
+    st.tuples(st.just("template"), st.sampled_from(["", *TEMPLATES]), st.none()),
+    st.tuples(st.just("append"), names, st.sampled_from(["More.", "Much " * 300])),
     st.tuples(st.just("config"), st.sampled_from([1, 2, 10]), st.none()),
     st.tuples(st.just("comment"), names, st.sampled_from(["", "Loved it.", "Too *slow*."])),
     st.tuples(st.just("sneak"), names, st.none()),         # same size, same mtime
@@ -56,12 +72,13 @@ def apply(site: Site, edit: tuple[str, object, object]) -> None:
         tags = "[" + ", ".join(repr(t) for t in b) + "]"  # type: ignore[union-attr]
         site.post(str(a), _retag(text, tags))
     elif kind == "template":
-        override = site.root / "templates/post.html"
+        shutil.rmtree(site.root / "templates", ignore_errors=True)
         if a:
-            marked = POST_TEMPLATE.replace("<article", f"<!-- {a} --><article")
-            site.write("templates/post.html", marked)
-        else:
-            override.unlink(missing_ok=True)
+            name, text = TEMPLATES[str(a)]
+            site.write(f"templates/{name}", text)
+    elif kind == "append" and (posts / f"{a}.md").exists():  # the body only, past its summary
+        with (posts / f"{a}.md").open("a", encoding="utf-8") as file:
+            file.write(f"\n{b}\n")
     elif kind == "comment":
         comments = site.root / f"content/comments/{a}.yml"
         if b:
@@ -113,6 +130,12 @@ def cold_build(site: Site, scratch: Path) -> dict[str, str]:
 @example([("write", "a", {"title": "Yi Yi", "day": 3, "tags": ["Drama"], "body": BODIES[2]}),
           ("rename", "a", "b"), ("delete", "seed", None)])
 @example([("sneak", "seed", None), ("sneak", "seed", None)])
+@example([("template", "latest", None),
+          ("write", "b", {"title": "Amour", "day": 2, "tags": [], "body": BODIES[0]}),
+          ("write", "a", {"title": "Amour", "day": 3, "tags": [], "body": BODIES[0]}),
+          ("write", "a", {"title": "Yi Yi", "day": 3, "tags": [], "body": BODIES[0]})])
+@example([("template", "bodies", None), ("append", "seed", "More."),
+          ("append", "seed", "Much " * 300), ("template", "", None), ("append", "seed", "More.")])
 def test_incremental_build_equals_cold_build(steps: list[tuple[str, object, object]]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         site = Site(Path(tmp) / "site")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import os
 import pickle
 import sqlite3
@@ -21,6 +22,7 @@ from typing import Any
 
 import jinja2
 import jinja2.meta
+import jinja2.nodes
 
 from . import __version__
 from .config import SiteConfig
@@ -57,28 +59,117 @@ def templates_fingerprint(dirs: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
-def globals_used(env: jinja2.Environment) -> frozenset[str]:
-    """The site-wide globals (posts, tags, films) any template refers to."""
-    used: set[str] = set()
-    for name in env.list_templates():
-        try:
-            source = env.loader.get_source(env, name)[0] if env.loader else ""
-            used |= jinja2.meta.find_undeclared_variables(env.parse(source))
-        except jinja2.TemplateError:
-            return SITE_GLOBALS  # the renderer will report it; assume the worst meanwhile
-    return frozenset(used & SITE_GLOBALS)
+BODY_FIELDS = frozenset({"body_html", "word_count", "reading_minutes", "feed_html"})
+"""A post's attributes that come from its body past the summary: a page that reads none of
+them shows the same whatever the rest of the body says."""
+_ATTRIBUTE_FILTERS = frozenset({"attr", "map", "selectattr", "rejectattr", "sort", "groupby",
+                                "sum", "unique", "min", "max", "join"})
+"""Filters that read an attribute named by an argument."""
+_DUMPING_FILTERS = frozenset({"pprint", "string", "format", "tojson"})
+"""Filters that may show an object whole, body and all."""
 
 
-def remembered_globals(env: jinja2.Environment, fingerprint: str,
-                       store: BuildCache) -> frozenset[str]:
-    """globals_used, noted in the cache under the templates' (and code's) `fingerprint`:
+@dataclass(frozen=True, slots=True)
+class TemplateDeps:
+    """What a template, with every template it extends, includes or imports, may read."""
+
+    shared: frozenset[str]
+    """Site-wide globals (posts, tags, films) named in its context: a page variable of the
+    same name hides the global."""
+    globals: frozenset[str]
+    """Site-wide globals named where no page variable can hide them (imported macros)."""
+    reads_body: bool
+    """True if it may read a post's body (BODY_FIELDS)."""
+
+
+_REFERENCES = (jinja2.nodes.Extends, jinja2.nodes.Include, jinja2.nodes.Import,
+               jinja2.nodes.FromImport)
+WORST = TemplateDeps(SITE_GLOBALS, SITE_GLOBALS, True)
+"""What to assume of a template that cannot be analysed (the renderer reports its problem)."""
+
+
+def template_deps(env: jinja2.Environment) -> dict[str, TemplateDeps]:
+    """TemplateDeps of every template: statically, from their syntax trees."""
+    probe = env.overlay()  # the site-wide globals would hide their own names from the analysis
+    probe.globals = {k: v for k, v in env.globals.items() if k not in SITE_GLOBALS}
+    trees: dict[str, jinja2.nodes.Template | None] = {}
+
+    def tree(name: str) -> jinja2.nodes.Template | None:
+        if name not in trees:
+            try:
+                source = env.loader.get_source(env, name)[0] if env.loader else ""
+                trees[name] = probe.parse(source)
+            except jinja2.TemplateError:
+                trees[name] = None
+        return trees[name]
+
+    def deps(name: str, seen: frozenset[str]) -> TemplateDeps:
+        ast = tree(name)
+        if ast is None or name in seen:
+            return WORST if ast is None else TemplateDeps(frozenset(), frozenset(), False)
+        seen = seen | {name}
+        shared = set(jinja2.meta.find_undeclared_variables(ast) & SITE_GLOBALS)
+        hidden: set[str] = set()
+        body = _reads_body(ast)
+        for node in ast.find_all(_REFERENCES):
+            assert isinstance(node, _REFERENCES)
+            target = node.template
+            if not isinstance(target, jinja2.nodes.Const) or not isinstance(target.value, str):
+                return WORST  # a template chosen at render time
+            inner = deps(target.value, seen)
+            body = body or inner.reads_body
+            hidden |= inner.globals
+            if isinstance(node, jinja2.nodes.Extends) or getattr(node, "with_context", False):
+                shared |= inner.shared  # sees the page's variables
+            else:
+                hidden |= inner.shared  # sees the globals only
+        return TemplateDeps(frozenset(shared), frozenset(hidden), body)
+
+    return {name: deps(name, frozenset()) for name in env.list_templates()}
+
+
+def _reads_body(ast: jinja2.nodes.Template) -> bool:
+    """True if a template's own syntax may read a post's body."""
+    for node in ast.find_all((jinja2.nodes.Getattr, jinja2.nodes.Getitem, jinja2.nodes.Filter)):
+        if isinstance(node, jinja2.nodes.Getattr):
+            if node.attr in BODY_FIELDS:
+                return True
+        elif isinstance(node, jinja2.nodes.Getitem):
+            if not isinstance(node.arg, jinja2.nodes.Const) or node.arg.value in BODY_FIELDS:
+                return True
+        elif not isinstance(node, jinja2.nodes.Filter):
+            continue
+        elif node.name in _DUMPING_FILTERS:
+            return True
+        elif node.name in _ATTRIBUTE_FILTERS:
+            if node.dyn_args is not None or node.dyn_kwargs is not None:
+                return True
+            args = ([*node.args, *(kw.value for kw in node.kwargs)]
+                    if node.name not in ("selectattr", "rejectattr") else node.args[:1])
+            for arg in args:
+                if not isinstance(arg, jinja2.nodes.Const):
+                    return True
+                if isinstance(arg.value, str) and BODY_FIELDS & set(arg.value.split(".")):
+                    return True
+    return False
+
+
+def remembered_deps(env: jinja2.Environment, fingerprint: str,
+                    store: BuildCache) -> dict[str, TemplateDeps]:
+    """template_deps, noted in the cache under the templates' (and code's) `fingerprint`:
     parsing every template is the slow part of a build with little to do."""
-    noted = store.note("globals_used")
+    noted = store.note("template_deps")
     if noted is not None and noted.startswith(fingerprint + "|"):
-        return frozenset(noted[len(fingerprint) + 1:].split(",")) & SITE_GLOBALS
-    used = globals_used(env)
-    store.store_note("globals_used", fingerprint + "|" + ",".join(sorted(used)))
-    return used
+        try:
+            return {name: TemplateDeps(frozenset(shared), frozenset(hidden), bool(body))
+                    for name, (shared, hidden, body) in json.loads(
+                        noted[len(fingerprint) + 1:]).items()}
+        except (ValueError, TypeError):
+            pass
+    found = template_deps(env)
+    store.store_note("template_deps", fingerprint + "|" + json.dumps(
+        {name: [sorted(d.shared), sorted(d.globals), d.reads_body] for name, d in found.items()}))
+    return found
 
 
 _PLAIN = frozenset({type(None), str, int, float, bool, date, datetime})
@@ -90,15 +181,21 @@ class Unhashable(Exception):
     """A template variable of a kind the fingerprint does not know: render the page."""
 
 
+CARD_FIELDS = tuple(f.name for f in fields(Post) if f.name not in BODY_FIELDS)
+"""What a page that does not read a post's body may show of it."""
+
+
 class Fingerprinter:
-    """Hashes template variables; a Post hashes as its source key plus its comments.
+    """Hashes template variables; a Post hashes as its source key plus its comments, or, for
+    pages that read no post's body (`cards`), as every field but the body's.
 
     Pages share much of what they show (the films, the tags, the diary's years): each
     object's fingerprint is computed once per build, and a long one is folded to a hash.
     """
 
-    def __init__(self, post_keys: dict[str, str]) -> None:
+    def __init__(self, post_keys: dict[str, str], *, cards: bool = False) -> None:
         self.post_keys = post_keys
+        self.cards = cards
         self.memo: dict[int, str] = {}
         self.seen: dict[int, tuple[Any, str]] = {}
         """Fingerprints by id, each with its object, kept alive so the id stays its own."""
@@ -107,11 +204,16 @@ class Fingerprinter:
         """The post's digest, computed once per build."""
         found = self.memo.get(id(post))
         if found is None:
-            source = self.post_keys.get(post.src_path)
-            if source is None:
-                raise Unhashable(post.src_path)
-            found = hashlib.sha256(f"{source}|{self.of(post.comments)}".encode()).hexdigest()
+            if self.cards:
+                found = card_digest(post)
+            else:
+                source = self.post_keys.get(post.src_path)
+                if source is None:
+                    raise Unhashable(post.src_path)
+                found = hashlib.sha256(
+                    f"{source}|{self.of(post.comments)}".encode()).hexdigest()
             self.memo[id(post)] = found
+            self.seen[id(post)] = (post, found)  # keeps the id its own
         return found
 
     def of(self, value: Any) -> str:
@@ -155,23 +257,48 @@ class Fingerprinter:
         return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def card_digest(post: Post) -> str:
+    """A hash of every field of `post` but its body's (reprs of plain values and frozen
+    dataclasses are exact and stable)."""
+    card = repr(tuple(getattr(post, name) for name in CARD_FIELDS))
+    return "C" + hashlib.sha256(card.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 class PageKeys:
-    """The input hash of each page: what its template sees, the templates, config and code."""
+    """The input hash of each page: what its template may see, the templates, config and code.
+
+    What a template may see is found statically (template_deps): the site-wide globals it
+    names that no page variable hides, and whether it reads posts' bodies; if not, a post
+    counts by its card (card_digest), so an edit past a post's summary leaves the lists alone.
+    """
 
     def __init__(self, site: Site, renderer: Renderer, post_keys: dict[str, str],
                  store: BuildCache) -> None:
-        self.prints = Fingerprinter(post_keys)
+        self.site = site
+        self.full = Fingerprinter(post_keys)
+        self.cards = Fingerprinter(post_keys, cards=True)
         code, templates = code_fingerprint(), templates_fingerprint(template_dirs(site.config))
-        used = remembered_globals(renderer.env, f"{code}|{templates}", store)
-        shared = {name: getattr(site, name) for name in sorted(used)}
-        self.base = self.prints.key(code, repr(site.config), shared, templates)
+        self.deps = remembered_deps(renderer.env, f"{code}|{templates}", store)
+        self.base = self.full.key(code, repr(site.config), templates)
 
     def of(self, page: Page) -> str | None:
         """The page's key, or None if it cannot be computed (then it is always rendered)."""
         if self.base is None:
             return None
-        return self.prints.key(self.base, page.url, page.template, page.title, page.kind,
-                               page.vars)
+        deps = self.deps.get(page.template, WORST)
+        prints = self.full if deps.reads_body else self.cards
+        used = sorted((deps.shared - page.vars.keys()) | deps.globals)
+        # head() puts a post page's structured data (word count, comments) in every page's
+        # <head>: the page's own post counts whole
+        own = page.vars.get("post") if page.kind == "post" else None
+        try:
+            text = "|".join([self.base, prints.of((page.url, page.template, page.title,
+                                                   page.kind, page.vars)),
+                             prints.of([(name, getattr(self.site, name)) for name in used]),
+                             self.full.of(own)])
+        except Unhashable:
+            return None
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
