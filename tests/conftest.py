@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
+import re
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -144,3 +145,12 @@ def built_site(site: Site, cli: Callable[..., Result]) -> Site:
     result = cli("build", "--site", site.root)
     assert result.code == 0, result.err
     return site
+
+
+def counts(summary: str) -> dict[str, int]:
+    """The figures of a build's summary line."""
+    found = re.search(r"(\d+) files \((\d+) written, (\d+) unchanged; (\d+) posts? parsed, "
+                      r"(\d+) of \d+ pages rendered", summary)
+    assert found, summary
+    return dict(zip(["files", "written", "unchanged", "parsed", "rendered"],
+                    map(int, found.groups()), strict=True))

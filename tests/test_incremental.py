@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import CONFIG, FIXED_EPOCH, Result, Site, post_text
+from conftest import CONFIG, FIXED_EPOCH, Result, Site, counts, post_text
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -134,6 +134,8 @@ def cold_build(site: Site, scratch: Path) -> dict[str, str]:
           ("write", "b", {"title": "Amour", "day": 2, "tags": [], "body": BODIES[0]}),
           ("write", "a", {"title": "Amour", "day": 3, "tags": [], "body": BODIES[0]}),
           ("write", "a", {"title": "Yi Yi", "day": 3, "tags": [], "body": BODIES[0]})])
+@example([("tags", "seed", []), ("append", "seed", "More."), ("template", "Seen", None),
+          ("append", "seed", "More."), ("sneak", "seed", None)])
 @example([("template", "bodies", None), ("append", "seed", "More."),
           ("append", "seed", "Much " * 300), ("template", "", None), ("append", "seed", "More.")])
 def test_incremental_build_equals_cold_build(steps: list[tuple[str, object, object]]) -> None:
@@ -141,6 +143,8 @@ def test_incremental_build_equals_cold_build(steps: list[tuple[str, object, obje
         site = Site(Path(tmp) / "site")
         site.write("reelnotes.toml", CONFIG)
         site.post("seed", post_text("Seed", "2013-01-01", tags="[drama]", slug="seed"))
+        for i in range(20):  # newer: the posts edited drop out of the site's feed
+            site.post(f"new{i}", post_text(f"Newer {i}", f"2014-01-{i + 1:02}", slug=f"new{i}"))
         assert main(["build", "--site", str(site.root), "--quiet"]) == 0
         for step in steps:
             before = tree(site.out)
@@ -178,3 +182,68 @@ def test_a_scheduled_post_appears_when_it_is_due(site: Site, cli: Callable[..., 
     assert (site.out / "posts/scheduled/index.html").is_file()
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(FIXED_EPOCH) - 400 * 86400))
     assert "0 posts," in cli("build", "--site", site.root).out  # a clock set back hides both
+
+
+def many_posts(site: Site, n: int = 24) -> None:
+    """More posts than a feed carries: the oldest are in no feed."""
+    for i in range(n):
+        site.post(f"p{i:02}", post_text(f"Post {i}", f"2013-01-{i + 1:02}",
+                                        "The summary.\n\nThe rest.", slug=f"p{i:02}"))
+
+
+def append(path: Path, text: str) -> None:
+    with path.open("a", encoding="utf-8") as file:
+        file.write(text)
+
+
+def test_an_edit_past_the_summary_renders_only_the_posts_own_pages(
+        site: Site, cli: Callable[..., Result], tmp_path: Path) -> None:
+    many_posts(site)
+    assert cli("build", "--site", site.root).code == 0
+    before = {p: p.stat().st_mtime_ns for p in site.out.rglob("*.*")}
+    append(site.root / "content/posts/p01.md", "\nA paragraph *added*.\n")
+    result = cli("build", "--site", site.root)
+    # its page, and its neighbours' (which hold its title only): one file written
+    assert counts(result.out) == {"files": 40, "written": 1, "unchanged": 39, "parsed": 1,
+                                  "rendered": 3}, result.out
+    page = site.html("posts/p01/index.html")
+    assert [p.text_content() for p in page.xpath("//main//article//p")][-1:] == [
+        "A paragraph added."]
+    changed = [p for p, mtime in before.items() if p.stat().st_mtime_ns != mtime]
+    assert changed == [site.out / "posts/p01/index.html"]
+    assert tree(site.out) == cold_build(site, tmp_path / "cold")
+    # and what the next build knows of it is right: a no-change build, then a full one
+    assert counts(cli("build", "--site", site.root).out)["rendered"] == 0
+    append(site.root / "content/posts/p02.md", "\nAnother.\n")
+    site.write("reelnotes.toml", CONFIG + "posts_per_page = 3\n")
+    assert cli("build", "--site", site.root).code == 0
+    assert tree(site.out) == cold_build(site, tmp_path / "cold")
+
+
+@pytest.mark.parametrize("edit", ["summary", "title", "feed", "latest", "comments", "broken"])
+def test_an_edit_a_patch_cannot_vouch_for_is_built_in_full(
+        edit: str, site: Site, cli: Callable[..., Result], tmp_path: Path) -> None:
+    many_posts(site)
+    if edit == "latest":  # post pages name the site-wide posts
+        site.write("templates/post.html", TEMPLATES["latest"][1])
+    if edit == "comments":
+        site.write("content/comments/p01.yml", "- author: Reader\n  date: 2014-01-02\n"
+                                               "  body: Seen it.\n")
+    assert cli("build", "--site", site.root).code == 0
+    path = site.root / f"content/posts/{'p23' if edit == 'feed' else 'p01'}.md"
+    text = path.read_text(encoding="utf-8")
+    if edit == "summary":
+        path.write_text(text.replace("The summary.", "A new summary."), encoding="utf-8")
+    elif edit == "title":
+        path.write_text(text.replace("Post 1", "Post One"), encoding="utf-8")
+    elif edit == "broken":
+        path.write_text(text.replace("date: 2013-01-02", "date: January"), encoding="utf-8")
+    else:
+        append(path, "\nA paragraph added.\n")
+    result = cli("build", "--site", site.root)
+    if edit == "broken":
+        assert result.code == 1 and "p01.md:3: date" in result.err, result.err
+        return
+    assert counts(result.out)["rendered"] > 3 or edit in ("feed", "latest", "comments")
+    assert counts(result.out)["written"] >= 1
+    assert tree(site.out) == cold_build(site, tmp_path / "cold")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import pty
-import re
 import shutil
 import subprocess
 import sys
@@ -12,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Result, Site, post_text
+from conftest import Result, Site, counts, post_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_incremental import tree
@@ -109,15 +108,6 @@ def test_posts_parsed_by_a_failed_build_stay_cached(site: Site, cli: Callable[..
     assert cli("build", "--site", site.root, "--jobs", "2").code == 1
     bad.unlink()
     assert counts(cli("build", "--site", site.root, "--jobs", "2").out)["parsed"] == 0
-
-
-def counts(summary: str) -> dict[str, int]:
-    """The figures of a build's summary line."""
-    found = re.search(r"(\d+) files \((\d+) written, (\d+) unchanged; (\d+) posts? parsed, "
-                      r"(\d+) of \d+ pages rendered", summary)
-    assert found, summary
-    return dict(zip(["files", "written", "unchanged", "parsed", "rendered"],
-                    map(int, found.groups()), strict=True))
 
 
 def test_rebuild_counts_what_it_skipped(built_site: Site, cli: Callable[..., Result]) -> None:

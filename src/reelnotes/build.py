@@ -13,21 +13,21 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from urllib.parse import quote
 
-from . import feed, jsonfeed, manifest, urls
+from . import feed, jsonfeed, manifest, patch, urls
 from .cache import CACHE_DIR as CACHE_DIR  # re-exported: serve keeps its site under it
-from .cache import BuildCache, PageKeys
+from .cache import BuildCache, OutputRecord, PageKeys
 from .config import SiteConfig
 from .content import Content, load_content
 from .errors import Diagnostic, TemplateError
-from .manifest import Inputs, Manifest, Recorder, output_stats, request
+from .manifest import Inputs, Manifest, PatchIndex, Recorder, output_stat, output_stats, request
 from .output import MARKER as MARKER  # re-exported: serve checks for it
-from .output import Scratch, Update, check_out_dir, clean_stale
+from .output import Scratch, Update, check_out_dir, clean_stale, replace_file, same_bytes
 from .parallel import default_jobs, fan_out
 from .reader import CachedReader, Progress
 from .render import Renderer
@@ -163,23 +163,65 @@ def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False,
                            time.perf_counter() - started, last.warnings, html_pages=last.pages)
     recorder = Recorder(record)
     try:
-        result, content = _build(config, out, drafts, future, now, progress, jobs, started)
+        if last is not None and last.patch is not None and last.fits(asked, out, now):
+            patched = _patch(config, out, last, inputs, recorder, started)
+            if patched is not None:
+                return patched
+        result, content, index = _build(config, out, drafts, future, now, progress, jobs,
+                                        started)
         if result.site is not None and result.site.posts:
             # (with no post, the feed is dated now: every build differs)
             since, due = publication_span(content.posts, drafts=drafts, future=future, now=now)
             recorder.save(Manifest(asked, inputs, output_stats(out), since, due, result.pages,
                                    result.posts, result.tags, result.html_pages,
-                                   result.warnings))
+                                   result.warnings, index))
     finally:
         recorder.close()
     return result
 
 
+def _patch(config: SiteConfig, out: Path, last: Manifest, inputs: Inputs, recorder: Recorder,
+           started: float) -> BuildReport | None:
+    """Re-render only the pages of posts edited past their summaries (patch.py), when that
+    changes at most one output file, replaced in one rename; None if a full build is needed."""
+    if recorder.lock < 0:
+        return None  # another build is running: the full build copes with that
+    store = BuildCache(config.root / CACHE_DIR)
+    try:
+        found = patch.plan(config, last, inputs, store, config.root / CACHE_DIR / "jinja")
+        if found is None:
+            return None
+        changed = [(dest, data) for dest, (_, data) in found.pages.items()
+                   if not same_bytes(out / dest, data)]
+        if len(changed) > 1:
+            return None  # several files: only the swap of a whole tree keeps them together
+        for dest, data in changed:
+            replace_file(out, dest, data)
+        outputs = dict(last.outputs)
+        records: dict[str, OutputRecord] = {}
+        for dest, (key, _) in found.pages.items():
+            path = patch.output_path(out, dest)
+            stat = output_stat(path)
+            if stat is None or path not in outputs:
+                return None  # (not after a write: a written page is always one of the site's)
+            outputs[path] = stat
+            records[dest] = OutputRecord(key, stat[0], stat[1], stat[3])
+        store.update_outputs(out, records)
+        store.store_pickled(dict(found.parsed.values()))
+        store.forget_posts(found.stale)
+    finally:
+        store.close()
+    recorder.save(replace(last, inputs=inputs, outputs=outputs, patch=found.index))
+    return BuildReport(out, len(changed), last.files - len(changed), last.posts, last.tags,
+                       time.perf_counter() - started, last.warnings, html_pages=last.pages,
+                       rendered=len(found.pages), parsed=len(found.parsed))
+
+
 def _build(config: SiteConfig, out: Path, drafts: bool, future: bool, now: datetime,
            progress: Progress | None, jobs: int | None,
-           started: float) -> tuple[BuildReport, Content]:
+           started: float) -> tuple[BuildReport, Content, PatchIndex | None]:
     """Read, model, render and write the whole site (what changed of it); also return the
-    content read."""
+    content read and what the next build needs to patch it."""
     check_out_dir(out)
     report = progress or _quiet
     store = BuildCache(config.root / CACHE_DIR)
@@ -192,7 +234,7 @@ def _build(config: SiteConfig, out: Path, drafts: bool, future: bool, now: datet
             site = build_site(config, content.posts, drafts=drafts, future=future, now=now)
             renderer = Renderer(site, config.root / CACHE_DIR / "jinja")
             (config.root / CACHE_DIR / "jinja").mkdir(parents=True, exist_ok=True)
-            keys = PageKeys(site, renderer, reader.keys, store)
+            keys = PageKeys.of_site(site, renderer, reader.keys, store)
             clean_stale(out)
             update = Update(out, store.outputs(out), spare_folder(config, out))
             try:
@@ -201,6 +243,9 @@ def _build(config: SiteConfig, out: Path, drafts: bool, future: bool, now: datet
                 _write_extras(site, config, now, update)
                 report("writing files", update.written, update.written)
                 update.commit()
+                index = patch.index_of(site, keys, {rel: result[0] for rel, result
+                                                    in reader.results.items()},
+                                       feed.carried(site))
             except BaseException:
                 update.abort()
                 raise
@@ -211,7 +256,7 @@ def _build(config: SiteConfig, out: Path, drafts: bool, future: bool, now: datet
         store.close()
     return BuildReport(out, update.written, update.unchanged, len(site.posts), len(site.tags),
                        time.perf_counter() - started, tuple(content.warnings), site,
-                       len(site.pages), rendered=rendered, parsed=reader.parsed), content
+                       len(site.pages), rendered=rendered, parsed=reader.parsed), content, index
 
 
 def _render_pages(site: Site, renderer: Renderer, keys: PageKeys, update: Update,

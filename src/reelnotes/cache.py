@@ -108,7 +108,10 @@ def template_deps(env: jinja2.Environment) -> dict[str, TemplateDeps]:
         if ast is None or name in seen:
             return WORST if ast is None else TemplateDeps(frozenset(), frozenset(), False)
         seen = seen | {name}
-        shared = set(jinja2.meta.find_undeclared_variables(ast) & SITE_GLOBALS)
+        try:
+            shared = set(jinja2.meta.find_undeclared_variables(ast) & SITE_GLOBALS)
+        except jinja2.TemplateError:  # e.g. an unknown filter: the renderer reports it
+            return WORST
         hidden: set[str] = set()
         body = _reads_body(ast)
         for node in ast.find_all(_REFERENCES):
@@ -272,22 +275,32 @@ class PageKeys:
     counts by its card (card_digest), so an edit past a post's summary leaves the lists alone.
     """
 
-    def __init__(self, site: Site, renderer: Renderer, post_keys: dict[str, str],
-                 store: BuildCache) -> None:
-        self.site = site
+    def __init__(self, base: str | None, deps: Mapping[str, TemplateDeps],
+                 post_keys: dict[str, str], site: Site) -> None:
+        self.base, self.deps, self.site = base, deps, site
         self.full = Fingerprinter(post_keys)
         self.cards = Fingerprinter(post_keys, cards=True)
+
+    @staticmethod
+    def of_site(site: Site, renderer: Renderer, post_keys: dict[str, str],
+                store: BuildCache) -> PageKeys:
+        """The page keys of a whole site (templates analysed once, then noted in `store`)."""
         code, templates = code_fingerprint(), templates_fingerprint(template_dirs(site.config))
-        self.deps = remembered_deps(renderer.env, f"{code}|{templates}", store)
-        self.base = self.full.key(code, repr(site.config), templates)
+        deps = remembered_deps(renderer.env, f"{code}|{templates}", store)
+        base = Fingerprinter(post_keys).key(code, repr(site.config), templates)
+        return PageKeys(base, deps, post_keys, site)
+
+    def globals_of(self, page: Page) -> list[str]:
+        """The site-wide globals (posts, tags, films) the page's templates may read."""
+        deps = self.deps.get(page.template, WORST)
+        return sorted((deps.shared - page.vars.keys()) | deps.globals)
 
     def of(self, page: Page) -> str | None:
         """The page's key, or None if it cannot be computed (then it is always rendered)."""
         if self.base is None:
             return None
-        deps = self.deps.get(page.template, WORST)
-        prints = self.full if deps.reads_body else self.cards
-        used = sorted((deps.shared - page.vars.keys()) | deps.globals)
+        prints = self.full if self.deps.get(page.template, WORST).reads_body else self.cards
+        used = self.globals_of(page)
         # head() puts a post page's structured data (word count, comments) in every page's
         # <head>: the page's own post counts whole
         own = page.vars.get("post") if page.kind == "post" else None
@@ -360,6 +373,11 @@ class BuildCache:
         self._execute(lambda db: db.executemany("INSERT OR REPLACE INTO posts VALUES (?, ?)",
                                                 blobs.items()).close())
 
+    def forget_posts(self, keys: Iterable[str]) -> None:
+        """Forget the posts under `keys`."""
+        self._execute(lambda db: db.executemany("DELETE FROM posts WHERE key = ?",
+                                                [(k,) for k in keys]).close())
+
     def prune_posts(self, keep: set[str]) -> None:
         """Forget the posts whose key is not in `keep`."""
         def prune(db: sqlite3.Connection) -> None:
@@ -402,6 +420,12 @@ class BuildCache:
             db.execute("DELETE FROM page_outputs WHERE out = ?", (str(out),))
             db.executemany("INSERT INTO page_outputs VALUES (?, ?, ?, ?, ?, ?)", rows)
         self._execute(write)
+
+    def update_outputs(self, out: Path, records: dict[str, OutputRecord]) -> None:
+        """Replace the output records of some files of `out`."""
+        rows = [(str(out), d, r.key, r.size, r.mtime_ns, r.inode) for d, r in records.items()]
+        self._execute(lambda db: db.executemany(
+            "INSERT OR REPLACE INTO page_outputs VALUES (?, ?, ?, ?, ?, ?)", rows).close())
 
     def close(self) -> None:
         """Close the database."""

@@ -116,3 +116,9 @@ def sitemap(site: Site) -> str:
 def robots(site: Site) -> str:
     """robots.txt allowing everything and naming the sitemap."""
     return f"User-agent: *\nAllow: /\n\nSitemap: {site.config.base_url}{urls.SITEMAP}\n"
+
+
+def carried(site: Site) -> set[str]:
+    """The source files of every post a feed (RSS or JSON, the site's or a tag's) carries."""
+    posts = [*site.posts[:FEED_SIZE], *(p for tag in site.tags for p in tag.posts[:FEED_SIZE])]
+    return {post.src_path for post in posts}

@@ -21,7 +21,7 @@ import hashlib
 import os
 import pickle
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
 
@@ -116,6 +116,19 @@ class Inputs:
             (self.digests.get(path) or _digest(path)) == digest
             for path, digest in old.digests.items())
 
+    def changed(self, old: Inputs) -> list[str] | None:
+        """The files changed since `old` was scanned, or None if any was added or removed."""
+        if self.stats.keys() != old.stats.keys():
+            return None
+        return sorted({path for path, stat in self.stats.items() if old.stats[path] != stat} |
+                      {path for path, digest in old.digests.items()
+                       if (self.digests.get(path) or _digest(path)) != digest})
+
+
+def output_stat(path: str) -> Stat | None:
+    """The stat of one output file, as output_stats records it."""
+    return _stat(path, follow=False)
+
 
 def output_stats(out: Path) -> dict[str, Stat]:
     """The stat of every file in the output folder."""
@@ -126,6 +139,24 @@ def request(config: SiteConfig, out: Path, *, drafts: bool, future: bool) -> str
     """A hash of what a build is asked: reelnotes' version, the config and the options."""
     text = f"{__version__}|{config!r}|{out}|{drafts}|{future}"
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class PatchIndex:
+    """What the next build needs to re-render a post's own page alone (see patch.py)."""
+
+    base: str
+    """The page keys' common part (code, config, templates)."""
+    order: tuple[str, ...]
+    """The source file of every post shown, newest first."""
+    keys: dict[str, str]
+    """The cache key of each post shown as it was read (no comments added, slug unmoved)."""
+    cards: dict[str, str]
+    """The card digest of each post shown."""
+    fed: frozenset[str]
+    """Posts a feed carries, body and all."""
+    neighbours: bool
+    """True if the post template reads bodies: a post's neighbours' pages hold its body."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,30 +183,42 @@ class Manifest:
     """HTML pages."""
     warnings: tuple[Diagnostic, ...]
     """Problems that did not stop the build."""
+    patch: PatchIndex | None = None
+    """What a build that changes only posts' bodies needs (None: such a build is a full one)."""
 
-    def holds(self, asked: str, inputs: Inputs, out: Path, now: datetime) -> bool:
-        """True if a build asked `asked` of `inputs` at `now` would make the output there is."""
+    def fits(self, asked: str, out: Path, now: datetime) -> bool:
+        """True if a build asked `asked` at `now` shows the same posts, into the same folder,
+        and that folder is as this build left it."""
         return (asked == self.request and not out.is_symlink()
                 and (self.shown_since is None or self.shown_since <= now)
                 and (self.due is None or now < self.due)
-                and inputs.same_as(self.inputs)
                 and output_stats(out) == self.outputs)
+
+    def holds(self, asked: str, inputs: Inputs, out: Path, now: datetime) -> bool:
+        """True if a build asked `asked` of `inputs` at `now` would make the output there is."""
+        return inputs.same_as(self.inputs) and self.fits(asked, out, now)
+
+
+_FORMAT = repr([(kind.__name__, [f.name for f in fields(kind)])
+                for kind in (Inputs, PatchIndex, Manifest)])
+"""Saved with each manifest: one saved by a version of reelnotes whose manifest had other
+fields (which unpickling would leave unset) is not loaded."""
 
 
 def load(path: Path) -> Manifest | None:
     """The manifest saved at `path`, or None if there is none or it is damaged."""
     try:
-        found = pickle.loads(path.read_bytes())
+        form, found = pickle.loads(path.read_bytes())
     except Exception:  # noqa: BLE001 (a damaged or foreign file is only a full build)
         return None
-    return found if isinstance(found, Manifest) else None
+    return found if form == _FORMAT and isinstance(found, Manifest) else None
 
 
 def save(path: Path, manifest: Manifest) -> None:
     """Replace the manifest at `path` in one step; a failure only costs the next build."""
     tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
     try:
-        tmp.write_bytes(pickle.dumps(manifest, pickle.HIGHEST_PROTOCOL))
+        tmp.write_bytes(pickle.dumps((_FORMAT, manifest), pickle.HIGHEST_PROTOCOL))
         os.replace(tmp, path)
     except OSError:
         tmp.unlink(missing_ok=True)

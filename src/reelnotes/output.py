@@ -63,7 +63,8 @@ def _exchange(a: Path, b: Path) -> bool:
     return bool(result == 0)
 
 
-def _same_bytes(path: Path, data: bytes) -> bool:
+def same_bytes(path: Path, data: bytes) -> bool:
+    """True if the file at `path` holds exactly `data`."""
     try:
         if path.stat().st_size != len(data):
             return False
@@ -97,7 +98,7 @@ class Scratch:
 
     def put(self, dest: str, data: bytes) -> bool:
         """Stage `data` for `dest` unless the output already holds these bytes; True if staged."""
-        if not self.fresh and _same_bytes(self.out / dest, data):
+        if not self.fresh and same_bytes(self.out / dest, data):
             return False
         target = self.where(dest)
         if self.clean and _write_new(target, data):
@@ -125,6 +126,12 @@ def _replace(target: Path, fill: Callable[[Path], object]) -> None:
     tmp = target.with_name(f".{target.name}.rn-{os.getpid()}")
     fill(tmp)
     os.replace(tmp, target)
+
+
+def replace_file(out: Path, dest: str, data: bytes) -> None:
+    """Give one output file new bytes in one rename: the whole of a patch's writing, so the
+    output is the old site or the new one, as with a swap (output records are the caller's)."""
+    _replace(out / dest, lambda tmp: tmp.write_bytes(data))
 
 
 class Update:

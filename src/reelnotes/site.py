@@ -260,8 +260,7 @@ def build_site(config: SiteConfig, posts: list[Post], *, drafts: bool = False,
     for i, post in enumerate(shown):
         newer = shown[i - 1] if i > 0 else None
         older = shown[i + 1] if i + 1 < len(shown) else None
-        pages.append(Page(post.url, "post.html", post.title, "post",
-                          {"post": post, "newer": newer, "older": older}))
+        pages.append(post_page(post, newer, older))
     pages.append(Page(urls.TAGS, "tags.html", "Tags", "tags", {"tags": tags},
                       f"Every tag on {config.title}."))
     for tag in tags:
@@ -276,6 +275,12 @@ def build_site(config: SiteConfig, posts: list[Post], *, drafts: bool = False,
     taken = {p.url for p in pages} | {urls.tag_feed_url(tag.slug) for tag in tags}
     pages += redirect_pages(shown, taken)
     return Site(config, shown, tags, films, tuple(pages))
+
+
+def post_page(post: Post, newer: Post | None, older: Post | None) -> Page:
+    """A post's own page, between its newer and older neighbours."""
+    return Page(post.url, "post.html", post.title, "post",
+                {"post": post, "newer": newer, "older": older})
 
 
 def redirect_pages(posts: tuple[Post, ...], taken: set[str]) -> list[Page]:

@@ -1,0 +1,173 @@
+"""A rebuild for the common edit: posts changed in their bodies only, past their summaries.
+
+Such an edit changes nothing a list, a feed or the sitemap shows of a post: its title, date,
+tags, film, rating and summary (its card, cache.card_digest) are as they were. The pages whose
+keys hold its body are its own, and its neighbours' when the post template reads bodies. The
+last full build left what it takes to make those pages again in the manifest (PatchIndex): the
+order of the posts, their cache keys and cards, and which posts a feed carries. So the build
+reads the changed files, checks their cards, loads their neighbours from the cache and renders
+a few pages, without reading, modelling or keying the whole site.
+
+`plan` decides, and renders; build.py writes. When anything is outside what it can vouch for
+(a file added, removed or other than a post changed; a card, a warning, a comment file, a feed;
+a template that names the site's posts), it answers None and the build is a full one, which
+makes the same bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+from . import urls
+from .cache import (
+    BuildCache,
+    PageKeys,
+    TemplateDeps,
+    card_digest,
+    code_fingerprint,
+    config_fingerprint,
+    post_key,
+)
+from .config import SiteConfig
+from .content import read_post
+from .errors import TemplateError
+from .manifest import Inputs, Manifest, PatchIndex
+from .model import Post
+from .render import Renderer
+from .site import Site, post_page
+
+
+class NeedsWholeSite(Exception):
+    """A template used the site-wide posts, tags or films, which a patch does not load."""
+
+
+class _Tripwire:
+    """Stands for the site-wide globals: any use of it stops the patch."""
+
+    def _stop(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise NeedsWholeSite
+
+    __iter__ = __len__ = __bool__ = __getitem__ = __contains__ = __getattr__ = _stop
+    __str__ = __html__ = __call__ = _stop
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The pages a patch made, and what the build records of it."""
+
+    pages: dict[str, tuple[str, bytes]]
+    """Each page rendered: its output path, key and bytes."""
+    parsed: dict[str, tuple[str, bytes]]
+    """Each changed post file: its new cache key and pickled read result."""
+    stale: list[str]
+    """The changed posts' old cache keys."""
+    index: PatchIndex
+    """The index for the next build."""
+
+
+def plan(config: SiteConfig, last: Manifest, inputs: Inputs, store: BuildCache,
+         jinja_cache: Path) -> Plan | None:
+    """Re-render the pages of the posts whose bodies alone changed since `last`; None if the
+    change is anything else."""
+    index = last.patch
+    changed = inputs.changed(last.inputs) if index is not None else None
+    if index is None or not changed:
+        return None
+    posts_dir = config.content_dir / "posts"
+    salt = config_fingerprint(config, code_fingerprint())
+    keys = dict(index.keys)
+    posts: dict[str, Post] = {}
+    parsed: dict[str, tuple[str, bytes]] = {}
+    for name in changed:
+        path = Path(name)
+        if path.suffix != ".md" or not path.is_relative_to(posts_dir):
+            return None
+        rel = path.relative_to(config.root).as_posix()
+        if rel not in keys or rel in index.fed:
+            return None
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            return None
+        post, diagnostics = read_post(path, rel, config, raw=raw)
+        if post is None or diagnostics or card_digest(post) != index.cards[rel]:
+            return None
+        keys[rel] = post_key(salt, rel, raw)
+        posts[rel] = post
+        parsed[rel] = (keys[rel], pickle.dumps((post, diagnostics), pickle.HIGHEST_PROTOCOL))
+
+    order = index.order
+    position = {rel: i for i, rel in enumerate(order)}
+    spread = (-1, 0, 1) if index.neighbours else (0,)
+    wanted = sorted({position[rel] + d for rel in posts for d in spread} & set(range(len(order))))
+    needed = {order[j] for i in wanted for j in (i - 1, i + 1) if 0 <= j < len(order)}
+    needed -= posts.keys()
+    if not needed <= keys.keys():
+        return None  # a neighbour with comments or a moved slug: the full build composes it
+    for rel, (post, _) in _cached(store, [keys[rel] for rel in needed], needed, keys).items():
+        posts[rel] = post
+    if not needed <= posts.keys():
+        return None
+
+    renderer = Renderer(Site(config, (), (), (), ()), jinja_cache)
+    wire = _Tripwire()
+    renderer.env.globals.update(posts=wire, tags=wire, films=wire)
+    page_keys = PageKeys(index.base, {"post.html": TemplateDeps(frozenset(), frozenset(),
+                                                                index.neighbours)},
+                         keys, renderer.site)
+    pages: dict[str, tuple[str, bytes]] = {}
+    for i in wanted:
+        page = post_page(posts[order[i]], posts[order[i - 1]] if i > 0 else None,
+                         posts[order[i + 1]] if i + 1 < len(order) else None)
+        key = page_keys.of(page)
+        if key is None:
+            return None
+        try:
+            html = renderer.render(page).encode("utf-8")
+        except (TemplateError, NeedsWholeSite):
+            return None  # the full build reports a template's problem, with its context
+        pages[urls.dest_path(page.url)] = (key, html)
+    return Plan(pages, parsed, [index.keys[rel] for rel in parsed],
+                PatchIndex(index.base, order, keys, index.cards, index.fed, index.neighbours))
+
+
+def _cached(store: BuildCache, wanted: list[str], rels: set[str],
+            keys: dict[str, str]) -> dict[str, tuple[Post, Any]]:
+    """The cached posts of `rels` (by their `keys`), those that are there and readable."""
+    found = store.posts(wanted)
+    result: dict[str, tuple[Post, Any]] = {}
+    for rel in rels:
+        entry = found.get(keys[rel])
+        if entry is not None and entry[0] is not None:
+            result[rel] = (entry[0], entry[1])
+    return result
+
+
+def index_of(site: Site, keys: PageKeys, read: dict[str, Post | None],
+             fed: set[str]) -> PatchIndex | None:
+    """The patch index of a site just built; None if its post pages read the site-wide
+    globals. `read` is each post file's read result, to tell posts composed after reading
+    (comments attached, slug moved) from those read as they are."""
+    if keys.base is None or not site.posts:
+        return None
+    probe = post_page(site.posts[0], None, None)
+    if keys.globals_of(probe):
+        return None
+    deps = keys.deps.get(probe.template)
+    if deps is None:
+        return None
+    post_keys = keys.full.post_keys
+    plain = {post.src_path: post_keys[post.src_path] for post in site.posts
+             if read.get(post.src_path) is post and post.src_path in post_keys}
+    cards = {post.src_path: keys.cards.post(post) for post in site.posts}
+    return PatchIndex(keys.base, tuple(post.src_path for post in site.posts), plain, cards,
+                      frozenset(fed), deps.reads_body)
+
+
+def output_path(out: Path, dest: str) -> str:
+    """The path of an output file as the manifest records it."""
+    return os.path.join(out, dest)
