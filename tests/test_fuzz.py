@@ -1,5 +1,6 @@
 """Property tests: whatever a post or comment file holds, the build either succeeds or reports
-content errors as `file:line:` lines; any title gives a safe, unique URL segment."""
+content errors as `file:line:` lines; any title gives a safe, unique URL segment; the feeds'
+escaping and dates are the standard library's."""
 
 from __future__ import annotations
 
@@ -9,14 +10,17 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from email.utils import format_datetime
 from pathlib import Path
 from urllib.parse import quote
+from xml.sax.saxutils import escape, quoteattr
 
 import lxml.html
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from reelnotes import urls
+from reelnotes import feed, urls
 from reelnotes.cli import main
 from reelnotes.content import POST_KEYS
 
@@ -148,6 +152,23 @@ def test_any_title_gives_a_safe_url_segment(title: str, seed: str) -> None:
     assert slug and urls.is_safe_slug(slug)
     assert quote(slug, safe="") == slug  # nothing that needs percent-encoding
     assert slug not in (".", "..") and "/" not in slug and "\\" not in slug
+
+
+@given(text=st.text())
+@example(text="a\"b'c & <d> \t\n\r\x00\u202e")
+@example(text="a\"b&c")
+def test_feed_escaping_is_saxutils(text: str) -> None:
+    """feed.py escapes as xml.sax.saxutils does (it does not import it: that loads ssl)."""
+    assert feed.xml_text(text) == escape(feed._FORBIDDEN.sub("", text))
+    assert feed.xml_attr(text) == quoteattr(text)
+
+
+@given(moment=st.datetimes(min_value=datetime(2, 1, 1), max_value=datetime(9998, 12, 31),
+                           timezones=st.sampled_from([UTC, timezone(timedelta(hours=5, minutes=30)),
+                                                      timezone(timedelta(hours=-11))])))
+def test_feed_dates_are_email_utils(moment: datetime) -> None:
+    """feed.py writes RFC 822 dates as email.utils does (it does not import it either)."""
+    assert feed.rfc822(moment) == format_datetime(moment.astimezone(UTC), usegmt=True)
 
 
 def _yaml_quoted(text: str) -> str:
