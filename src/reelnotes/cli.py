@@ -4,23 +4,18 @@ prints or exits."""
 from __future__ import annotations
 
 import argparse
-import logging
 import os
-import shlex
 import signal
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from . import __version__
 from .build import build, clock
-from .check import check
 from .config import SiteConfig, load_config
 from .errors import Diagnostic, ReelnotesError
-from .markdown import ENGINE
-from .scaffold import init_site, new_post
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -148,6 +143,8 @@ def add_import_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Build into a private folder and serve it, rebuilding on change with --watch."""
+    import logging
+
     from .serve import DevServer, ServeOptions, serve_warning  # keeps watchdog out of build
 
     # watchdog logs a harmless race when it stops; the terminal is for the author's news.
@@ -181,6 +178,10 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def cmd_init(args: argparse.Namespace) -> int:
     """Create a new site folder."""
+    import shlex
+
+    from .scaffold import init_site
+
     folder = Path(args.dir)
     written = init_site(folder, with_templates=args.with_templates, now=clock())
     print(f"Created a new site in {folder} ({len(written)} files). Next:")
@@ -191,6 +192,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_new(args: argparse.Namespace) -> int:
     """Write a new draft post and print its path."""
+    from .scaffold import new_post
+
     config = site_config(args)
     tags = args.tags.split(",") if args.tags else []
     path = new_post(config, args.title, film=args.film, year=args.year, tags=tags, now=clock())
@@ -200,6 +203,8 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate everything without writing; exit 1 on any error."""
+    from .check import check
+
     config = site_config(args)
     result = check(config, drafts=args.drafts)
     report(result.problems)
@@ -207,12 +212,23 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_ERROR if result.errors else EXIT_OK
 
 
+class VersionAction(argparse._VersionAction):
+    """--version, naming the Markdown engine: finding that out loads the engines, so it is
+    done only when asked."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: str | Sequence[Any] | None, option_string: str | None = None) -> None:
+        from .markdown import ENGINE
+
+        self.version = f"reelnotes {__version__} (Markdown: {ENGINE})"
+        super().__call__(parser, namespace, values, option_string)
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser for every command."""
     top = argparse.ArgumentParser(
         prog="reelnotes", description="A static site generator for a film-review blog.")
-    top.add_argument("--version", action="version",
-                     version=f"reelnotes {__version__} (Markdown: {ENGINE})")
+    top.add_argument("--version", action=VersionAction)
     commands = top.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
