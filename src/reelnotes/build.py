@@ -5,6 +5,10 @@ content-hash cache when their file is unchanged, and are parsed across processes
 pages whose inputs did not change are not rendered again. The new site is staged beside the
 output and swapped in whole (output.Update), so a failed or killed build leaves the previous
 site as it was; files whose bytes did not change keep their inode and mtime.
+
+The modules that read, model and render a site are imported by the functions that use them:
+a build the manifest shows to have nothing to do loads none of them (Markdown, Jinja, YAML,
+the cache), which take longer to import than that build takes to run.
 """
 
 from __future__ import annotations
@@ -17,23 +21,23 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from . import feed, jsonfeed, manifest, patch, urls
-from .cache import CACHE_DIR as CACHE_DIR  # re-exported: serve keeps its site under it
-from .cache import BuildCache, OutputRecord, PageKeys
-from .config import SiteConfig
-from .content import Content, load_content
+from . import manifest
+from .config import CACHE_DIR, SiteConfig
 from .errors import Diagnostic, TemplateError
 from .manifest import Inputs, Manifest, PatchIndex, Recorder, output_stat, output_stats, request
-from .output import MARKER as MARKER  # re-exported: serve checks for it
-from .output import Scratch, Update, check_out_dir, clean_stale, replace_file, same_bytes
-from .parallel import default_jobs, fan_out
-from .reader import CachedReader, Progress
-from .render import Renderer
-from .site import Site, build_site, publication_span
 from .sources import is_published
 from .theme import theme_static
+
+if TYPE_CHECKING:
+    from .cache import PageKeys
+    from .content import Content
+    from .output import Scratch, Update
+    from .reader import Progress
+    from .render import Renderer
+    from .site import Site
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +123,8 @@ def redirects_file(site: Site) -> str:
 
 def generated_files(site: Site, now: datetime) -> list[tuple[str, str]]:
     """Every output besides pages and static files: feeds, sitemap, robots.txt, redirects."""
+    from . import feed, jsonfeed, urls
+
     items: feed.Items = {}
     files = [(urls.FEED, feed.rss(site, now, items))]
     files += [(urls.tag_feed_url(tag.slug), feed.tag_rss(site, tag, now, items))
@@ -171,6 +177,8 @@ def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False,
                                         started)
         if result.site is not None and result.site.posts:
             # (with no post, the feed is dated now: every build differs)
+            from .site import publication_span
+
             since, due = publication_span(content.posts, drafts=drafts, future=future, now=now)
             recorder.save(Manifest(asked, inputs, output_stats(out), since, due, result.pages,
                                    result.posts, result.tags, result.html_pages,
@@ -184,6 +192,10 @@ def _patch(config: SiteConfig, out: Path, last: Manifest, inputs: Inputs, record
            started: float) -> BuildReport | None:
     """Re-render only the pages of posts edited past their summaries (patch.py), when that
     changes at most one output file, replaced in one rename; None if a full build is needed."""
+    from . import patch
+    from .cache import BuildCache, OutputRecord
+    from .output import replace_file, same_bytes
+
     if recorder.lock < 0:
         return None  # another build is running: the full build copes with that
     store = BuildCache(config.root / CACHE_DIR)
@@ -222,6 +234,15 @@ def _build(config: SiteConfig, out: Path, drafts: bool, future: bool, now: datet
            started: float) -> tuple[BuildReport, Content, PatchIndex | None]:
     """Read, model, render and write the whole site (what changed of it); also return the
     content read and what the next build needs to patch it."""
+    from . import feed, patch
+    from .cache import BuildCache, PageKeys
+    from .content import load_content
+    from .output import Update, check_out_dir, clean_stale
+    from .parallel import default_jobs
+    from .reader import CachedReader
+    from .render import Renderer
+    from .site import build_site
+
     check_out_dir(out)
     report = progress or _quiet
     store = BuildCache(config.root / CACHE_DIR)
@@ -266,6 +287,9 @@ def _render_pages(site: Site, renderer: Renderer, keys: PageKeys, update: Update
     Once the first page is back, the worker processes are running and the main process has
     nothing to do but wait for theirs: then it runs `meanwhile`.
     """
+    from . import urls
+    from .parallel import fan_out
+
     todo: list[tuple[int, str, str | None]] = []
     for index, page in enumerate(site.pages):
         dest, key = urls.dest_path(page.url), keys.of(page)
@@ -286,12 +310,15 @@ def _render_pages(site: Site, renderer: Renderer, keys: PageKeys, update: Update
     return len(todo)
 
 
-Worker = tuple[Renderer, Scratch]
+if TYPE_CHECKING:
+    Worker = tuple[Renderer, Scratch]
 
 
 def _render_one(worker: Worker, index: int) -> bool | tuple[Diagnostic, ...]:
     """Render one page into the scratch folder: True if staged, False if its bytes are the
     same as the old file's, or the template problem's diagnostics."""
+    from . import urls
+
     renderer, scratch = worker
     page = renderer.site.pages[index]
     try:

@@ -31,7 +31,6 @@ from .model import Post
 from .render import Renderer, template_dirs
 from .site import Page, Site
 
-CACHE_DIR = ".reelnotes-cache"
 DB_NAME = "cache.sqlite"
 SCHEMA = 1
 SITE_GLOBALS = frozenset({"posts", "tags", "films"})

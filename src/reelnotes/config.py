@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .errors import ConfigError, Diagnostic, did_you_mean
 
 CONFIG_NAME = "reelnotes.toml"
+CACHE_DIR = ".reelnotes-cache"
+"""The site's cache folder (cache.py, the manifest, serve's site): safe to delete."""
 
 
 @dataclass(frozen=True, slots=True)

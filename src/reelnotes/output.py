@@ -1,6 +1,6 @@
 """The output folder: the next site is staged beside it and swapped in whole, or not at all.
 
-Used by build.py alone, so build remains the only writer of the output folder. Pages are
+Used by build.py alone (serve just reads MARKER): build stays the output's only writer. Pages are
 rendered (by worker processes too) into a staging tree. If nothing changed, the output is not
 touched at all. Otherwise every file that kept its bytes is a hard link to the output's (same
 inode and mtime, so a sync tool skips it) and the tree is swapped with the output in one

@@ -30,9 +30,10 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
-from .build import CACHE_DIR, MARKER, BuildReport, build
-from .config import CONFIG_NAME, SiteConfig, load_config
+from .build import BuildReport, build
+from .config import CACHE_DIR, CONFIG_NAME, SiteConfig, load_config
 from .errors import ConfigError, Diagnostic, ReelnotesError
+from .output import MARKER
 from .preview import LiveState, PreviewServer, fallback_page, is_loopback
 from .sources import is_editor_temp
 
