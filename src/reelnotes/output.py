@@ -13,8 +13,6 @@ build holding it, another file system) a fresh tree is staged beside the output.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -50,6 +48,8 @@ def clean_stale(out: Path) -> None:
 
 def _exchange(a: Path, b: Path) -> bool:
     """Atomically swap two paths with Linux renameat2(RENAME_EXCHANGE); False if unsupported."""
+    import ctypes.util  # here: with subprocess, which it loads, ~3 ms a patch build never needs
+
     name = ctypes.util.find_library("c")
     if not name:
         return False
