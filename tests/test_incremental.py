@@ -214,6 +214,13 @@ def test_an_edit_past_the_summary_renders_only_the_posts_own_pages(
     assert tree(site.out) == cold_build(site, tmp_path / "cold")
     # and what the next build knows of it is right: a no-change build, then a full one
     assert counts(cli("build", "--site", site.root).out)["rendered"] == 0
+    # a patch checks only the files it replaces: one edited by hand elsewhere is set right
+    # by the next build that is not a patch
+    (site.out / "posts/p05/index.html").write_text("vandalised", encoding="utf-8")
+    append(site.root / "content/posts/p01.md", "\nOne more.\n")
+    assert counts(cli("build", "--site", site.root).out)["rendered"] == 3
+    assert counts(cli("build", "--site", site.root).out)["written"] == 1
+    assert tree(site.out) == cold_build(site, tmp_path / "cold")
     append(site.root / "content/posts/p02.md", "\nAnother.\n")
     site.write("reelnotes.toml", CONFIG + "posts_per_page = 3\n")
     assert cli("build", "--site", site.root).code == 0

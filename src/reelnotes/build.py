@@ -194,14 +194,18 @@ def _patch(config: SiteConfig, out: Path, last: Manifest, inputs: Inputs, record
     changes at most one output file, replaced in one rename; None if a full build is needed."""
     from . import patch
     from .cache import BuildCache, OutputRecord
-    from .output import replace_file, same_bytes
+    from .output import MARKER, replace_file, same_bytes
 
     if recorder.lock < 0:
         return None  # another build is running: the full build copes with that
     store = BuildCache(config.root / CACHE_DIR)
     try:
         found = patch.plan(config, last, inputs, store, config.root / CACHE_DIR / "jinja")
-        if found is None:
+        # the files it replaces, and the marker (a new one with every whole tree swapped in),
+        # are as the last build left them; a file edited by hand elsewhere in the output is
+        # set right by the next full build, as the manifest still holds its old stat
+        if found is None or not last.left([patch.output_path(out, dest) for dest
+                                           in (MARKER, *found.pages)]):
             return None
         changed = [(dest, data) for dest, (_, data) in found.pages.items()
                    if not same_bytes(out / dest, data)]

@@ -187,16 +187,19 @@ class Manifest:
     """What a build that changes only posts' bodies needs (None: such a build is a full one)."""
 
     def fits(self, asked: str, out: Path, now: datetime) -> bool:
-        """True if a build asked `asked` at `now` shows the same posts, into the same folder,
-        and that folder is as this build left it."""
+        """True if a build asked `asked` at `now` shows the same posts into the same folder."""
         return (asked == self.request and not out.is_symlink()
                 and (self.shown_since is None or self.shown_since <= now)
-                and (self.due is None or now < self.due)
-                and output_stats(out) == self.outputs)
+                and (self.due is None or now < self.due))
 
     def holds(self, asked: str, inputs: Inputs, out: Path, now: datetime) -> bool:
         """True if a build asked `asked` of `inputs` at `now` would make the output there is."""
-        return inputs.same_as(self.inputs) and self.fits(asked, out, now)
+        return (inputs.same_as(self.inputs) and self.fits(asked, out, now)
+                and output_stats(out) == self.outputs)
+
+    def left(self, paths: list[str]) -> bool:
+        """True if these output files are as this build left them."""
+        return all(output_stat(path) == self.outputs.get(path, ()) for path in paths)
 
 
 _FORMAT = repr([(kind.__name__, [f.name for f in fields(kind)])
