@@ -91,37 +91,46 @@ def template_deps(env: jinja2.Environment) -> dict[str, TemplateDeps]:
     """TemplateDeps of every template: statically, from their syntax trees."""
     probe = env.overlay()  # the site-wide globals would hide their own names from the analysis
     probe.globals = {k: v for k, v in env.globals.items() if k not in SITE_GLOBALS}
-    trees: dict[str, jinja2.nodes.Template | None] = {}
+    Own = tuple[frozenset[str], bool, list[tuple[str | None, bool]]]
+    owns: dict[str, Own | None] = {}
 
-    def tree(name: str) -> jinja2.nodes.Template | None:
-        if name not in trees:
+    def own(name: str) -> Own | None:
+        """A template's own globals, body reads and references (name, shares the context);
+        None if it cannot be parsed or analysed."""
+        if name not in owns:
             try:
                 source = env.loader.get_source(env, name)[0] if env.loader else ""
-                trees[name] = probe.parse(source)
-            except jinja2.TemplateError:
-                trees[name] = None
-        return trees[name]
+                ast = probe.parse(source)
+                shared = jinja2.meta.find_undeclared_variables(ast) & SITE_GLOBALS
+            except jinja2.TemplateError:  # e.g. an unknown filter: the renderer reports it
+                owns[name] = None
+                return None
+            refs = []
+            for node in ast.find_all(_REFERENCES):
+                assert isinstance(node, _REFERENCES)
+                target = node.template
+                named = (target.value if isinstance(target, jinja2.nodes.Const)
+                         and isinstance(target.value, str) else None)
+                refs.append((named, isinstance(node, jinja2.nodes.Extends)
+                             or bool(getattr(node, "with_context", False))))
+            owns[name] = (frozenset(shared), _reads_body(ast), refs)
+        return owns[name]
 
     def deps(name: str, seen: frozenset[str]) -> TemplateDeps:
-        ast = tree(name)
-        if ast is None or name in seen:
-            return WORST if ast is None else TemplateDeps(frozenset(), frozenset(), False)
-        seen = seen | {name}
-        try:
-            shared = set(jinja2.meta.find_undeclared_variables(ast) & SITE_GLOBALS)
-        except jinja2.TemplateError:  # e.g. an unknown filter: the renderer reports it
+        found = own(name)
+        if found is None:
             return WORST
+        if name in seen:
+            return TemplateDeps(frozenset(), frozenset(), False)
+        shared, body, refs = set(found[0]), found[1], found[2]
         hidden: set[str] = set()
-        body = _reads_body(ast)
-        for node in ast.find_all(_REFERENCES):
-            assert isinstance(node, _REFERENCES)
-            target = node.template
-            if not isinstance(target, jinja2.nodes.Const) or not isinstance(target.value, str):
+        for target, with_context in refs:
+            if target is None:
                 return WORST  # a template chosen at render time
-            inner = deps(target.value, seen)
+            inner = deps(target, seen | {name})
             body = body or inner.reads_body
             hidden |= inner.globals
-            if isinstance(node, jinja2.nodes.Extends) or getattr(node, "with_context", False):
+            if with_context:
                 shared |= inner.shared  # sees the page's variables
             else:
                 hidden |= inner.shared  # sees the globals only
