@@ -227,7 +227,8 @@ def test_an_edit_past_the_summary_renders_only_the_posts_own_pages(
     assert tree(site.out) == cold_build(site, tmp_path / "cold")
 
 
-@pytest.mark.parametrize("edit", ["summary", "title", "feed", "latest", "comments", "broken"])
+@pytest.mark.parametrize("edit", ["summary", "title", "feed", "latest", "comments", "broken",
+                                  "mended"])
 def test_an_edit_a_patch_cannot_vouch_for_is_built_in_full(
         edit: str, site: Site, cli: Callable[..., Result], tmp_path: Path) -> None:
     many_posts(site)
@@ -236,8 +237,14 @@ def test_an_edit_a_patch_cannot_vouch_for_is_built_in_full(
     if edit == "comments":
         site.write("content/comments/p01.yml", "- author: Reader\n  date: 2014-01-02\n"
                                                "  body: Seen it.\n")
-    assert cli("build", "--site", site.root).code == 0
     path = site.root / f"content/posts/{'p23' if edit == 'feed' else 'p01'}.md"
+    if edit == "mended":  # a warning the edit puts right, its card (and key lines) unchanged
+        path.write_text(path.read_text(encoding="utf-8").replace(
+            "\n---\n", "\nfilm:\n  title: Yi Yi\n  directr: Edward Yang\n---\n", 1),
+            encoding="utf-8")
+    first = cli("build", "--site", site.root)
+    assert first.code == 0
+    assert ("directr" in first.err) == (edit == "mended"), first.err
     text = path.read_text(encoding="utf-8")
     if edit == "summary":
         path.write_text(text.replace("The summary.", "A new summary."), encoding="utf-8")
@@ -245,12 +252,17 @@ def test_an_edit_a_patch_cannot_vouch_for_is_built_in_full(
         path.write_text(text.replace("Post 1", "Post One"), encoding="utf-8")
     elif edit == "broken":
         path.write_text(text.replace("date: 2013-01-02", "date: January"), encoding="utf-8")
+    elif edit == "mended":
+        path.write_text(text.replace("  directr: Edward Yang\n", "") + "\nA paragraph added.\n",
+                        encoding="utf-8")
     else:
         append(path, "\nA paragraph added.\n")
     result = cli("build", "--site", site.root)
+    assert "directr" not in result.err, result.err
     if edit == "broken":
         assert result.code == 1 and "p01.md:3: date" in result.err, result.err
         return
-    assert counts(result.out)["rendered"] > 3 or edit in ("feed", "latest", "comments")
+    assert counts(result.out)["rendered"] > 3 or edit in ("feed", "latest", "comments",
+                                                           "mended")
     assert counts(result.out)["written"] >= 1
     assert tree(site.out) == cold_build(site, tmp_path / "cold")

@@ -9,9 +9,9 @@ reads the changed files, checks their cards, loads their neighbours from the cac
 a few pages, without reading, modelling or keying the whole site.
 
 `plan` decides, and renders; build.py writes. When anything is outside what it can vouch for
-(a file added, removed or other than a post changed; a card, a warning, a comment file, a feed;
-a template that names the site's posts), it answers None and the build is a full one, which
-makes the same bytes.
+(a file added, removed or other than a post changed; a card; a warning, old or new; a comment
+file; a feed; a template that names the site's posts), it answers None and the build is a
+full one, which makes the same bytes.
 """
 
 from __future__ import annotations
@@ -78,6 +78,7 @@ def plan(config: SiteConfig, last: Manifest, inputs: Inputs, store: BuildCache,
     if index is None or not changed:
         return None
     posts_dir = config.content_dir / "posts"
+    warned = {d.path for d in last.warnings}  # a warning the edit may have mended
     salt = config_fingerprint(config, code_fingerprint())
     keys = dict(index.keys)
     posts: dict[str, Post] = {}
@@ -87,7 +88,7 @@ def plan(config: SiteConfig, last: Manifest, inputs: Inputs, store: BuildCache,
         if path.suffix != ".md" or not path.is_relative_to(posts_dir):
             return None
         rel = path.relative_to(config.root).as_posix()
-        if rel not in keys or rel in index.fed:
+        if rel not in keys or rel in index.fed or rel in warned:
             return None
         try:
             raw = path.read_bytes()
