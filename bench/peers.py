@@ -60,21 +60,28 @@ def commands() -> dict[str, tuple[str, list[str], tuple[str, ...]]]:
     }
 
 
-def bench(tool: Path, n: int, runs: int, log: Callable[[str], None]) -> dict[str, Figure]:
-    """Cold builds of every peer at `n` posts, and Hugo's no-change rebuild."""
-    figures: dict[str, Figure] = {}
-    for name, (flavor, cmd, outputs) in commands().items():
-        site = corpus(tool, n, flavor)
+def bench(tool: Path, n: int, runs: int, log: Callable[[str], None],
+          ours: Callable[[], None]) -> dict[str, Figure]:
+    """Cold builds of every peer at `n` posts, and Hugo's no-change rebuild, in rounds: each
+    round first runs `ours` (reelnotes' own builds), then every peer once."""
+    sites = {}
+    for name, (flavor, _, _) in commands().items():
+        site = sites[name] = corpus(tool, n, flavor)
         if flavor == "eleventy" and not (site / "node_modules").exists():
             (site / "node_modules").symlink_to(PEERS / "node_modules")
-        cold = figures[name] = Figure(f"{name} cold")
-        for _ in range(runs):
-            for folder in outputs:
-                shutil.rmtree(site / folder, ignore_errors=True)
-            measure(cmd, site, cold)
-        log(f"{name} {n}: {cold.cell()} s")
+    figures: dict[str, Figure] = {}
+    for name in sites:
+        figures[name] = Figure(f"{name} cold")
         if name == "Hugo":
-            again = figures["Hugo no-change"] = Figure("Hugo no-change rebuild")
-            for _ in range(runs):
-                measure(cmd, site, again)
+            figures["Hugo no-change"] = Figure("Hugo no-change rebuild")
+    for _ in range(runs):
+        ours()
+        for name, (_, cmd, outputs) in commands().items():
+            for folder in outputs:
+                shutil.rmtree(sites[name] / folder, ignore_errors=True)
+            measure(cmd, sites[name], figures[name])
+            if name == "Hugo":
+                measure(cmd, sites[name], figures["Hugo no-change"])
+    for name, figure in figures.items():
+        log(f"{name} {n}: {figure.cell()} s")
     return figures

@@ -102,15 +102,12 @@ def bench_warm(site: Path, runs: int) -> list[Figure]:
     return [nothing, one_post, template]
 
 
-def bench_floor(site: Path, runs: int, jobs: int) -> Figure:
-    """The Python floor on the same corpus."""
-    figure = Figure(f"Python floor, {jobs} process{'es' if jobs > 1 else ''}")
-    for _ in range(runs):
-        shutil.rmtree(site / "floor-out", ignore_errors=True)
-        measure([sys.executable, str(BENCH / "floor.py"), str(site), str(site / "floor-out"),
-                 "--jobs", str(jobs)], site, figure)
+def bench_floor(site: Path, jobs: int, figure: Figure) -> None:
+    """One run of the Python floor on the same corpus."""
     shutil.rmtree(site / "floor-out", ignore_errors=True)
-    return figure
+    measure([sys.executable, str(BENCH / "floor.py"), str(site), str(site / "floor-out"),
+             "--jobs", str(jobs)], site, figure)
+    shutil.rmtree(site / "floor-out", ignore_errors=True)
 
 
 def machine() -> str:
@@ -136,7 +133,7 @@ def ratio(a: Figure | None, b: Figure | None) -> str:
 
 def report(sizes: list[int], cold: dict[int, Figure], floors: dict[int, list[Figure]],
            warm: list[Figure], mid: int, others: dict[str, Figure], versions: dict[str, str],
-           took: float, engines: tuple[Figure, int]) -> str:
+           took: float, engines: tuple[Figure, int], paired: list[Figure]) -> str:
     """The results section, as Markdown."""
     made = "make bench PEERS=1" if others else "make bench"
     lines = [START, "## Build speed", "",
@@ -167,7 +164,7 @@ def report(sizes: list[int], cold: dict[int, Figure], floors: dict[int, list[Fig
         lines += ["", (f"Scaling: {big:,} posts cost {ratio(cold[big], cold[mid])} × "
                        f"{mid:,} posts ({big // mid} × the posts).")]
     if others:
-        lines += peers_table(cold[mid], warm[0], others, mid, versions)
+        lines += peers_table(paired[0], paired[1], others, mid, versions)
     return "\n".join([*lines, END]) + "\n"
 
 
@@ -175,7 +172,9 @@ def peers_table(ours: Figure, nothing: Figure, others: dict[str, Figure], n: int
                 versions: dict[str, str]) -> list[str]:
     """The comparison with the other generators, as Markdown lines."""
     lines = ["", (f"Other generators on the same {n:,}-post corpus in the same run, with the "
-                  "minimal templates the corpus tool writes for them:"), "",
+                  "minimal templates the corpus tool writes for them. Each round builds with "
+                  "reelnotes, then with each of them, so each ratio compares runs made within a "
+                  "minute or so of each other:"), "",
              "| generator | seconds | CPU s | peak RSS | reelnotes faster by |",
              "|---|---:|---:|---:|---:|",
              f"| reelnotes cold | {ours.cell()} | {ours.cpu_cell()} | {ours.rss_mb():.0f} MB | – |",
@@ -218,14 +217,20 @@ def main() -> None:
     def log(text: str) -> None:
         print(f"[{time.perf_counter() - started:6.1f} s] {text}", flush=True)
 
-    cold: dict[int, Figure] = {}
-    floors: dict[int, list[Figure]] = {}
+    # Round-robin: each round builds every size cold, each beside its floor, so that a ratio
+    # compares runs made minutes apart at most (this disk's speed drifts over a run).
+    sites = {n: corpus(tool, n) for n in sizes}
+    cold = {n: Figure(f"cold {n}") for n in sizes}
+    floors = {n: [Figure("Python floor, 1 process"), Figure("Python floor, 2 processes")]
+              for n in sizes}
+    for round_ in range(opts.runs):
+        for n in sizes:
+            if n > 4000 and round_ == max(2, opts.runs - 1):
+                continue  # the largest corpus takes long: one run fewer
+            bench_cold(sites[n], 1, cold[n])
+            bench_floor(sites[n], 1, floors[n][0])
+            bench_floor(sites[n], 2, floors[n][1])
     for n in sizes:
-        site = corpus(tool, n)
-        runs = opts.runs if n <= 4000 else max(2, opts.runs - 1)
-        cold[n] = Figure(f"cold {n}")
-        bench_cold(site, runs, cold[n])
-        floors[n] = [bench_floor(site, runs, 1), bench_floor(site, runs, 2)]
         log(f"reelnotes {n}: cold {cold[n].cell()} s; floor {floors[n][0].cell()} / "
             f"{floors[n][1].cell()} s")
     engines = bench_engines(corpus(tool, mid), opts.runs)
@@ -234,12 +239,19 @@ def main() -> None:
     log("rebuilds: " + "; ".join(f"{f.name} {f.cell()} s" for f in warm))
     others: dict[str, Figure] = {}
     versions: dict[str, str] = {}
+    paired = [Figure(f"cold {mid}"), Figure("no-change rebuild")]
     if opts.peers:
         peers.install()
         versions = peers.versions()
-        others = peers.bench(tool, mid, opts.runs, log)
+
+        def ours() -> None:
+            """Our cold build and no-change rebuild, in the same round as the peers'."""
+            bench_cold(sites[mid], 1, paired[0])
+            measure(reelnotes(sites[mid]), sites[mid], paired[1])
+
+        others = peers.bench(tool, mid, opts.runs, log, ours)
     section = report(sizes, cold, floors, warm, mid, others, versions,
-                     time.perf_counter() - started, engines)
+                     time.perf_counter() - started, engines, paired)
     print(section)
     if not opts.no_write:
         write_results(section)
