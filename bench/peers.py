@@ -6,13 +6,12 @@ is installed outside bench/peers/.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from timing import BENCH, Figure, corpus, measure
+from timing import BENCH, Figure, corpus, fresh, measure
 
 PEERS = BENCH / "peers"
 VENV = PEERS / "venv"
@@ -64,11 +63,7 @@ def bench(tool: Path, n: int, runs: int, log: Callable[[str], None],
           ours: Callable[[], None]) -> dict[str, Figure]:
     """Cold builds of every peer at `n` posts, and Hugo's no-change rebuild, in rounds: each
     round first runs `ours` (reelnotes' own builds), then every peer once."""
-    sites = {}
-    for name, (flavor, _, _) in commands().items():
-        site = sites[name] = corpus(tool, n, flavor)
-        if flavor == "eleventy" and not (site / "node_modules").exists():
-            (site / "node_modules").symlink_to(PEERS / "node_modules")
+    sites = {name: corpus(tool, n, flavor) for name, (flavor, _, _) in commands().items()}
     figures: dict[str, Figure] = {}
     for name in sites:
         figures[name] = Figure(f"{name} cold")
@@ -76,12 +71,13 @@ def bench(tool: Path, n: int, runs: int, log: Callable[[str], None],
             figures["Hugo no-change"] = Figure("Hugo no-change rebuild")
     for _ in range(runs):
         ours()
-        for name, (_, cmd, outputs) in commands().items():
-            for folder in outputs:
-                shutil.rmtree(sites[name] / folder, ignore_errors=True)
-            measure(cmd, sites[name], figures[name])
+        for name, (flavor, cmd, _) in commands().items():
+            site = fresh(sites[name])  # a cold build on a fresh copy, as reelnotes' are
+            if flavor == "eleventy":
+                (site / "node_modules").symlink_to(PEERS / "node_modules")
+            measure(cmd, site, figures[name])
             if name == "Hugo":
-                measure(cmd, sites[name], figures["Hugo no-change"])
+                measure(cmd, site, figures["Hugo no-change"])
     for name, figure in figures.items():
         log(f"{name} {n}: {figure.cell()} s")
     return figures

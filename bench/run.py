@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 import peers  # bench/peers.py and bench/timing.py: the script's folder is on sys.path
-from timing import BENCH, REPO, Figure, corpus, corpus_tool, measure
+from timing import BENCH, REPO, RUNS, Figure, corpus, corpus_tool, fresh, measure
 
 from reelnotes.markdown import ENGINE
 
@@ -37,42 +37,32 @@ def reelnotes(site: Path, *extra: str) -> list[str]:
     return [sys.executable, "-m", "reelnotes", "build", "--site", str(site), "--quiet", *extra]
 
 
-def clear(site: Path) -> None:
-    """Make the next build cold: no output, no cache."""
-    for name in ("build", ".reelnotes-cache", "floor-out"):
-        shutil.rmtree(site / name, ignore_errors=True)
-
-
-def bench_cold(site: Path, runs: int, figure: Figure) -> None:
-    """Cold builds: empty output, no cache."""
+def bench_cold(site: Path, runs: int, figure: Figure) -> Path:
+    """Cold builds (no output, no cache), each on a fresh copy of the corpus; return the
+    last copy, built."""
     for _ in range(runs):
-        clear(site)
-        measure(reelnotes(site), site, figure)
+        copy = fresh(site)
+        measure(reelnotes(copy), copy, figure)
+    return copy
 
 
-def bench_engines(site: Path, runs: int) -> tuple[Figure, int]:
+def bench_engines(site: Path, runs: int, built: Path) -> tuple[Figure, int]:
     """Cold builds with markdown-it-py alone (REELNOTES_MARKDOWN=python), for the cost of going
-    without the `fast` extra; and a byte-for-byte comparison of that site with the one the
-    default engine built (build/ from the cold runs): how many files, all identical."""
+    without the `fast` extra; and a byte-for-byte comparison of that site with `built`, a copy
+    the default engine built: how many files, all identical."""
     figure = Figure("cold, markdown-it-py only")
-    fast = site / "build"
-    moved = site / "fast-build"
-    shutil.rmtree(moved, ignore_errors=True)
-    fast.rename(moved)
     os.environ["REELNOTES_MARKDOWN"] = "python"
     try:
-        bench_cold(site, runs, figure)
+        slow = bench_cold(site, runs, figure)
     finally:
         del os.environ["REELNOTES_MARKDOWN"]
-    files = [p.relative_to(moved) for p in sorted(moved.rglob("*")) if p.is_file()]
-    theirs = sorted(p.relative_to(site / "build") for p in (site / "build").rglob("*")
-                    if p.is_file())
-    differ = [str(f) for f in files if not filecmp.cmp(moved / f, site / "build" / f,
-                                                         shallow=False)]
-    if files != theirs or differ:
+    ours, theirs = built / "build", slow / "build"
+    files = [p.relative_to(ours) for p in sorted(ours.rglob("*")) if p.is_file()]
+    others = sorted(p.relative_to(theirs) for p in theirs.rglob("*") if p.is_file())
+    differ = [str(f) for f in files if not filecmp.cmp(ours / f, theirs / f, shallow=False)]
+    if files != others or differ:
         raise SystemExit(f"markdown-it-pyrs and markdown-it-py built different sites: "
                          f"{(differ or ['the file lists'])[:5]}")
-    shutil.rmtree(moved)
     return figure, len(files)
 
 
@@ -80,7 +70,7 @@ def bench_warm(site: Path, runs: int) -> list[Figure]:
     """No-change, one-post-edited and one-template-edited rebuilds of a built site."""
     nothing, one_post, template = (Figure("no-change rebuild"), Figure("one post edited"),
                                    Figure("one template edited"))
-    clear(site)
+    site = fresh(site)
     subprocess.run(reelnotes(site), check=True)
     post = sorted((site / "content/posts").glob("*.md"))[7]
     original = post.read_text(encoding="utf-8")
@@ -103,11 +93,10 @@ def bench_warm(site: Path, runs: int) -> list[Figure]:
 
 
 def bench_floor(site: Path, jobs: int, figure: Figure) -> None:
-    """One run of the Python floor on the same corpus."""
-    shutil.rmtree(site / "floor-out", ignore_errors=True)
-    measure([sys.executable, str(BENCH / "floor.py"), str(site), str(site / "floor-out"),
-             "--jobs", str(jobs)], site, figure)
-    shutil.rmtree(site / "floor-out", ignore_errors=True)
+    """One run of the Python floor on a fresh copy of the corpus."""
+    copy = fresh(site)
+    measure([sys.executable, str(BENCH / "floor.py"), str(copy), str(copy / "floor-out"),
+             "--jobs", str(jobs)], copy, figure)
 
 
 def machine() -> str:
@@ -219,7 +208,9 @@ def main() -> None:
 
     # Round-robin: each round builds every size cold, each beside its floor, so that a ratio
     # compares runs made minutes apart at most (this disk's speed drifts over a run).
+    shutil.rmtree(RUNS, ignore_errors=True)
     sites = {n: corpus(tool, n) for n in sizes}
+    built: dict[int, Path] = {}
     cold = {n: Figure(f"cold {n}") for n in sizes}
     floors = {n: [Figure("Python floor, 1 process"), Figure("Python floor, 2 processes")]
               for n in sizes}
@@ -227,15 +218,15 @@ def main() -> None:
         for n in sizes:
             if n > 4000 and round_ == max(2, opts.runs - 1):
                 continue  # the largest corpus takes long: one run fewer
-            bench_cold(sites[n], 1, cold[n])
+            built[n] = bench_cold(sites[n], 1, cold[n])
             bench_floor(sites[n], 1, floors[n][0])
             bench_floor(sites[n], 2, floors[n][1])
     for n in sizes:
         log(f"reelnotes {n}: cold {cold[n].cell()} s; floor {floors[n][0].cell()} / "
             f"{floors[n][1].cell()} s")
-    engines = bench_engines(corpus(tool, mid), opts.runs)
+    engines = bench_engines(sites[mid], opts.runs, built[mid])
     log(f"markdown-it-py only: cold {engines[0].cell()} s; {engines[1]} files identical")
-    warm = bench_warm(corpus(tool, mid), opts.runs + 2)
+    warm = bench_warm(sites[mid], opts.runs + 2)
     log("rebuilds: " + "; ".join(f"{f.name} {f.cell()} s" for f in warm))
     others: dict[str, Figure] = {}
     versions: dict[str, str] = {}
@@ -246,13 +237,14 @@ def main() -> None:
 
         def ours() -> None:
             """Our cold build and no-change rebuild, in the same round as the peers'."""
-            bench_cold(sites[mid], 1, paired[0])
-            measure(reelnotes(sites[mid]), sites[mid], paired[1])
+            copy = bench_cold(sites[mid], 1, paired[0])
+            measure(reelnotes(copy), copy, paired[1])
 
         others = peers.bench(tool, mid, opts.runs, log, ours)
     section = report(sizes, cold, floors, warm, mid, others, versions,
                      time.perf_counter() - started, engines, paired)
     print(section)
+    shutil.rmtree(RUNS, ignore_errors=True)
     if not opts.no_write:
         write_results(section)
         log(f"wrote {RESULTS.relative_to(REPO)}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import statistics
@@ -79,32 +80,36 @@ def corpus_tool(given: str | None) -> Path:
     raise SystemExit("make_corpus.py not found: pass --corpus-tool PATH")
 
 
-_COPIES: dict[Path, Path] = {}
-
-
 def corpus(tool: Path, n: int, flavor: str = "reelnotes") -> Path:
-    """The corpus of `n` posts for `flavor`: generated once under bench/work/, and copied
-    afresh to bench/work/run/ for each run of the harness, which works on the copy.
+    """Generate (once) the corpus of `n` posts for `flavor` under bench/work/; builds run on
+    fresh copies of it (`fresh`)."""
+    folder = WORK / f"{flavor}-{n}"
+    stamp = folder / ".complete"
+    if stamp.is_file():
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    subprocess.run([sys.executable, str(tool), str(n), str(folder), "--flavor", flavor],
+                   check=True, stdout=subprocess.DEVNULL)
+    if flavor == "reelnotes":
+        add_slugs(folder)
+    stamp.write_text("")
+    return folder
+
+
+RUNS = WORK / "run"
+"""Where the copies of the corpora that builds run on are made, for one run of the harness."""
+_copies = itertools.count(1)
+
+
+def fresh(site: Path) -> Path:
+    """A new copy of a corpus (its sources only), for one cold build.
 
     Builds delete and write thousands of files. On a disk with online discard (this one),
-    a folder where that has happened many times makes creating files there slower, by up to
-    half again, for every program alike; a fresh copy puts every run, and every generator,
-    on the same footing."""
-    folder = WORK / f"{flavor}-{n}"
-    copy = _COPIES.get(folder)
-    if copy is not None:
-        return copy
-    stamp = folder / ".complete"
-    if not stamp.is_file():
-        shutil.rmtree(folder, ignore_errors=True)
-        subprocess.run([sys.executable, str(tool), str(n), str(folder), "--flavor", flavor],
-                       check=True, stdout=subprocess.DEVNULL)
-        if flavor == "reelnotes":
-            add_slugs(folder)
-        stamp.write_text("")
-    copy = _COPIES[folder] = WORK / "run" / folder.name
-    shutil.rmtree(copy, ignore_errors=True)
-    shutil.copytree(folder, copy, symlinks=True, ignore=shutil.ignore_patterns(
+    creating files in a folder where that has happened many times gets slower and slower,
+    by half again after a dozen builds, for every program alike. A cold build on a fresh
+    copy gives every run, and every generator, the same footing."""
+    copy = RUNS / f"{site.name}-{next(_copies)}"
+    shutil.copytree(site, copy, symlinks=True, ignore=shutil.ignore_patterns(
         "build", ".reelnotes-cache", "floor-out", "public", "resources", "_site", "output",
         "node_modules", "__pycache__", "cache"))
     return copy
