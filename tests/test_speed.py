@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import pty
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_incremental import tree
 
+from reelnotes.manifest import Manifest
 from reelnotes.markdown import _TextExtractor, plain_text, render_post
 from reelnotes.output import Update
 
@@ -133,6 +135,33 @@ def test_damaged_or_deleted_cache_is_only_slower(built_site: Site,
     (built_site.root / ".reelnotes-cache").rename(built_site.root / "gone")
     assert cli("build", "--site", built_site.root).code == 0
     assert tree(built_site.out) == before
+
+
+class OlderManifest:
+    """Pickles as the Manifest of a reelnotes whose Manifest had only `fields`."""
+
+    def __init__(self, fields: list[object]) -> None:
+        self.fields = fields
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return object.__new__, (Manifest,), self.fields
+
+
+def test_a_manifest_from_another_version_is_not_loaded(built_site: Site,
+                                                      cli: Callable[..., Result]) -> None:
+    # as an older reelnotes saved it: a Manifest with fewer fields, which unpickling would
+    # leave unset on this version's class
+    before = tree(built_site.out)
+    for path in (built_site.root / ".reelnotes-cache").glob("manifest-*[!k]"):
+        _, saved = pickle.loads(path.read_bytes())
+        fields = [getattr(saved, f) for f in ("request", "inputs", "outputs", "shown_since",
+                                               "due", "files", "posts", "tags", "pages",
+                                               "warnings")]
+        path.write_bytes(pickle.dumps(OlderManifest(fields)))
+    built_site.post("three", post_text("Third review", "2015-06-02", body="Changed."))
+    result = cli("build", "--site", built_site.root)
+    assert result.code == 0 and counts(result.out)["parsed"] == 1, result.err
+    assert tree(built_site.out) != before
 
 
 def test_hand_edited_output_file_is_rebuilt(built_site: Site, cli: Callable[..., Result]) -> None:
