@@ -109,21 +109,23 @@ def plan(config: SiteConfig, last: Manifest, inputs: Inputs, store: BuildCache,
     needed -= posts.keys()
     if not needed <= keys.keys():
         return None  # a neighbour with comments or a moved slug: the full build composes it
-    for rel, (post, _) in _cached(store, [keys[rel] for rel in needed], needed, keys).items():
-        posts[rel] = post
-    if not needed <= posts.keys():
-        return None
+    cached = store.posts(keys[rel] for rel in needed)
+    for rel in needed:
+        entry = cached.get(keys[rel])
+        if entry is None or entry[0] is None:
+            return None
+        posts[rel] = entry[0]
 
+    todo = [post_page(posts[order[i]], posts[order[i - 1]] if i > 0 else None,
+                      posts[order[i + 1]] if i + 1 < len(order) else None) for i in wanted]
     renderer = Renderer(Site(config, (), (), (), ()), jinja_cache)
     wire = _Tripwire()
     renderer.env.globals.update(posts=wire, tags=wire, films=wire)
-    page_keys = PageKeys(index.base, {"post.html": TemplateDeps(frozenset(), frozenset(),
-                                                                index.neighbours)},
-                         keys, renderer.site)
+    # what index_of found of the post template: no site-wide global, body read or not
+    deps = TemplateDeps(frozenset(), frozenset(), index.neighbours)
+    page_keys = PageKeys(index.base, {todo[0].template: deps}, keys, renderer.site)
     pages: dict[str, tuple[str, bytes]] = {}
-    for i in wanted:
-        page = post_page(posts[order[i]], posts[order[i - 1]] if i > 0 else None,
-                         posts[order[i + 1]] if i + 1 < len(order) else None)
+    for page in todo:
         key = page_keys.of(page)
         if key is None:
             return None
@@ -134,18 +136,6 @@ def plan(config: SiteConfig, last: Manifest, inputs: Inputs, store: BuildCache,
         pages[urls.dest_path(page.url)] = (key, html)
     return Plan(pages, parsed, [index.keys[rel] for rel in parsed],
                 PatchIndex(index.base, order, keys, index.cards, index.fed, index.neighbours))
-
-
-def _cached(store: BuildCache, wanted: list[str], rels: set[str],
-            keys: dict[str, str]) -> dict[str, tuple[Post, Any]]:
-    """The cached posts of `rels` (by their `keys`), those that are there and readable."""
-    found = store.posts(wanted)
-    result: dict[str, tuple[Post, Any]] = {}
-    for rel in rels:
-        entry = found.get(keys[rel])
-        if entry is not None and entry[0] is not None:
-            result[rel] = (entry[0], entry[1])
-    return result
 
 
 def index_of(site: Site, keys: PageKeys, read: dict[str, Post | None],
