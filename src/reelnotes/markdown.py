@@ -13,27 +13,31 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from html import escape as html_escape
 from html import unescape as html_unescape
 from html.parser import HTMLParser
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
-from markdown_it import MarkdownIt
-from markdown_it.common.utils import escapeHtml
-from markdown_it.rules_core import StateCore
-from markdown_it.token import Token
-from mdit_py_plugins.anchors import anchors_plugin
-from mdit_py_plugins.anchors.index import slugify, unique_slug
-from mdit_py_plugins.footnote import footnote_plugin
+if TYPE_CHECKING:  # markdown-it-py is imported when first used: the Rust engine may do all
+    from markdown_it import MarkdownIt
+    from markdown_it.rules_core import StateCore
+    from markdown_it.token import Token
 
 MORE_MARKER = "<!--more-->"
 
 
+@cache
 def _post_parser() -> MarkdownIt:
     """CommonMark plus tables, strikethrough, footnotes, smart punctuation and heading ids."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.anchors import anchors_plugin
+    from mdit_py_plugins.footnote import footnote_plugin
+
     md = MarkdownIt("commonmark", {"html": True, "typographer": True})
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.use(footnote_plugin)
@@ -48,6 +52,8 @@ SPOILERS_OPEN = ('<details class="spoilers">\n<summary>Spoilers: the rest of thi
 
 
 def _html_block(content: str) -> Token:
+    from markdown_it.token import Token
+
     token = Token("html_block", "", 0)
     token.content = content
     return token
@@ -69,8 +75,11 @@ def _spoilers(state: StateCore) -> None:
     state.env["spoilers_line"] = line
 
 
+@cache
 def _comment_parser() -> MarkdownIt:
     """Markdown for other people's text: no raw HTML, bare URLs linked, links marked ugc."""
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("commonmark", {"html": False, "typographer": True, "linkify": True})
     md.enable(["strikethrough", "replacements", "smartquotes", "linkify"])
     md.core.ruler.push("reelnotes_ugc", _mark_links_ugc)
@@ -93,12 +102,9 @@ def _mark_links_ugc(state: StateCore) -> None:
             tok.attrSet("rel", "nofollow ugc")
 
 
-POSTS = _post_parser()
-COMMENTS = _comment_parser()
-
-
 def _rust_parser() -> Any:
-    """markdown-it-pyrs set up as POSTS is, less heading ids and spoilers; None if absent."""
+    """markdown-it-pyrs set up as _post_parser() is, less heading ids and spoilers; None if
+    absent."""
     try:
         import markdown_it_pyrs
     except ImportError:  # the optional `fast` extra is not installed
@@ -218,15 +224,16 @@ class EngineMismatch(AssertionError):
 
 def _render_py(text: str, summary: bool) -> _Rendered:
     env: dict[str, object] = {}
-    tokens = POSTS.parse(text, env)
-    html = POSTS.renderer.render(tokens, POSTS.options, env)
+    posts = _post_parser()
+    tokens = posts.parse(text, env)
+    html = posts.renderer.render(tokens, posts.options, env)
     first, last_line = None, 0
     if summary:
         for start, tok in enumerate(tokens):
             if tok.type == "paragraph_open" and tok.level == 0:
                 end = next(i for i in range(start, len(tokens))
                            if tokens[i].type == "paragraph_close")
-                part = POSTS.renderer.render(tokens[start : end + 1], POSTS.options, env)
+                part = posts.renderer.render(tokens[start : end + 1], posts.options, env)
                 first = str(part).strip()
                 last_line = tok.map[1] - 1 if tok.map else 0
                 break
@@ -354,12 +361,21 @@ _IN_QUOTATIONS = frozenset({"blockquote", "paragraph", "heading", "lheading", "h
 def _typography_agrees(text: str, html: str) -> bool:
     """False where markdown-it-pyrs 0.4 may have set quotes and dashes otherwise than
     markdown-it-py: in image descriptions (it also keeps entities there), at the edges of table
-    cells, across blocks, and on an apostrophe that ends a block (it leaves that straight)."""
+    cells, across blocks, beside a backslash (`\\1""`) or a symbol (`±'`, `😊"`), on an
+    apostrophe that ends a block (it leaves that straight); and emphasis beside a symbol
+    (`*"*±`: markdown-it-py counts Unicode symbols as punctuation, as CommonMark 0.31 does)."""
     if "<img" in html and (_ALT_UNSAFE.search(text) or any(
             _TYPOGRAPHY.search(html_unescape(alt)) for alt in _ALT.findall(html))):
         return False
     if "<table>" in html and _TYPOGRAPHY.search(text):
         return False
+    if ("'" in text or '"' in text) and ("\\" in text or any(
+            unicodedata.category(m.group(1) or m.group(2)).startswith("S")
+            for m in _BESIDE_NON_ASCII.finditer(html))):
+        return False  # beside a backslash or a symbol (±, ©, €, an emoji), pyrs 0.4 differs
+    if _DELIMITERS.search(text) and any(ord(c) > 127 and unicodedata.category(c)[0] == "S"
+                                        for c in set(text)):
+        return False  # markdown-it-py counts symbols as punctuation beside * and _, pyrs not
     if ("'" in text or '"' in text) and not _quotes_pair_within_blocks(html):
         return False
     return not ("'" in text and "'" in _CODE_OR_TAG.sub("", html))
@@ -390,6 +406,9 @@ def _quotes_pair_within_blocks(html: str) -> bool:
 
 
 _CURLY = re.compile("[“”‘’]")
+_BESIDE_NON_ASCII = re.compile(
+    "([^\x00-\x7f])(?=['“”‘’]|&quot;)|(?:['“”‘’]|&quot;)([^\x00-\x7f])")
+_DELIMITERS = re.compile("[*_~'\"]")
 _CODE_OR_TAG = re.compile(r"<code>.*?</code>|<[^>]*>", re.DOTALL)
 _EMPTY_QUOTATION = "<blockquote>\n</blockquote>"
 _BLOCK_TAGS = re.compile(r"</?(?:p|h[1-6]|li|t[dh]|blockquote|[uo]l|table|tr|pre|hr|section)\b")
@@ -449,6 +468,9 @@ def _place_heading_ids(html: str, headings: list[Any]) -> str | None:
 def _with_heading_ids(html: str, headings: list[tuple[int, str]]) -> str:
     """`html` with an id in each heading's opening tag, given as (offset of its ">", title):
     the id the anchors plugin would give, the title slugified and made unique."""
+    from markdown_it.common.utils import escapeHtml
+    from mdit_py_plugins.anchors.index import slugify, unique_slug
+
     slugs: set[str] = set()
     pieces, at = [], 0
     for end, title in headings:
@@ -481,6 +503,8 @@ def absolute_links(html: str, page_url: str) -> str:
     def tag(match: re.Match[str]) -> str:
         return _LINK_ATTR.sub(attr, match.group(0))
 
+    from markdown_it.common.utils import escapeHtml
+
     def attr(match: re.Match[str]) -> str:
         url = urljoin(page_url, html_unescape(match.group(2)))
         return f'{match.group(1)}"{escapeHtml(url)}"'
@@ -493,13 +517,49 @@ _LINK_ATTR = re.compile(r"(\s(?:href|src)=)\"([^\"]*)\"")
 
 
 def render_inline(text: str) -> str:
-    """Render one line of the author's Markdown (a summary, an epigraph) without a <p>."""
-    return str(POSTS.renderInline(text))
+    """Render one line of the author's Markdown (a summary) without a <p>."""
+    if ENGINE == "markdown-it-py" or _RS is None:
+        return _inline_py(text)
+    fast = _inline_rs(text)
+    if ENGINE == "compare":
+        reference = _inline_py(text)
+        if fast is not None and fast != reference:
+            raise EngineMismatch(f"markdown engines disagree on the line {text!r}:\n"
+                                 f"  markdown-it-py:   {reference!r}\n"
+                                 f"  markdown-it-pyrs: {fast!r}")
+        return reference
+    return fast if fast is not None else _inline_py(text)
+
+
+def _inline_py(text: str) -> str:
+    return str(_post_parser().renderInline(text))
+
+
+def _inline_rs(text: str) -> str | None:
+    """A line rendered by markdown-it-pyrs as the one paragraph of a document, which is the
+    line's inline rendering when nothing in it starts a block (a heading, a list, a quote, a
+    code block, a link definition) and it has no space at either end to trim; None otherwise,
+    and for code spans, notes, or typography where the Rust engine may differ."""
+    assert _RS is not None
+    if (not text or text != text.strip() or "\n" in text or "\r" in text
+            or "`" in text or "[^" in text or "^[" in text):
+        return None  # (code spans and notes: where the engines part in bodies too)
+    try:
+        html: str = _RS.render(text)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # noqa: B036 - a panic in the Rust engine (pyo3's PanicException)
+        return None
+    inner = html[3:-5]
+    if (not html.startswith("<p>") or not html.endswith("</p>\n") or "<p>" in inner
+            or "</p>" in inner or not _typography_agrees(text, html)):
+        return None
+    return inner
 
 
 def render_comment(text: str) -> str:
     """Render a reader's comment: raw HTML shown as text, links nofollow ugc."""
-    return str(COMMENTS.render(text))
+    return str(_comment_parser().render(text))
 
 
 class _TextExtractor(HTMLParser):
