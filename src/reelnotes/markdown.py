@@ -41,7 +41,7 @@ def _post_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "typographer": True})
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.use(footnote_plugin)
-    md.use(anchors_plugin, min_level=1, max_level=6)
+    md.use(anchors_plugin, min_level=1, max_level=6, slug_func=heading_slug)
     md.core.ruler.push("reelnotes_spoilers", _spoilers)  # after the footnotes' tail
     return md
 
@@ -468,16 +468,32 @@ def _place_heading_ids(html: str, headings: list[Any]) -> str | None:
 def _with_heading_ids(html: str, headings: list[tuple[int, str]]) -> str:
     """`html` with an id in each heading's opening tag, given as (offset of its ">", title):
     the id the anchors plugin would give, the title slugified and made unique."""
-    from markdown_it.common.utils import escapeHtml
-    from mdit_py_plugins.anchors.index import slugify, unique_slug
-
     slugs: set[str] = set()
     pieces, at = [], 0
     for end, title in headings:
-        slug = unique_slug(slugify(title), slugs)
-        pieces += [html[at:end], f' id="{escapeHtml(slug)}">']
+        slug = base = heading_slug(title)
+        n = 1
+        while slug in slugs:  # as the anchors plugin makes a slug unique
+            slug = f"{base}-{n}"
+            n += 1
+        slugs.add(slug)
+        pieces += [html[at:end], f' id="{_escape_attr(slug)}">']
         at = end + 1
     return "".join(pieces) + html[at:]
+
+
+_NOT_IN_SLUG = re.compile(r"[^\w\u4e00-\u9fff\- ]")
+
+
+def heading_slug(title: str) -> str:
+    """A heading's id: lower case, spaces to hyphens, only word characters, CJK and hyphens
+    kept (the anchors plugin's rule; both engines' paths use this function)."""
+    return _NOT_IN_SLUG.sub("", title.lower().replace(" ", "-"))
+
+
+def _escape_attr(text: str) -> str:
+    """Escape for a double-quoted attribute, as markdown-it does (&, <, > and ")."""
+    return html_escape(text, quote=False).replace('"', "&quot;")
 
 
 def _heading_text(node: Any) -> str:
@@ -503,11 +519,9 @@ def absolute_links(html: str, page_url: str) -> str:
     def tag(match: re.Match[str]) -> str:
         return _LINK_ATTR.sub(attr, match.group(0))
 
-    from markdown_it.common.utils import escapeHtml
-
     def attr(match: re.Match[str]) -> str:
         url = urljoin(page_url, html_unescape(match.group(2)))
-        return f'{match.group(1)}"{escapeHtml(url)}"'
+        return f'{match.group(1)}"{_escape_attr(url)}"'
 
     return _LINKING_TAG.sub(tag, html)
 
