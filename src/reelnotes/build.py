@@ -262,10 +262,15 @@ def _build(config: SiteConfig, out: Path, drafts: bool, future: bool, now: datet
             keys = PageKeys.of_site(site, renderer, reader.keys, store)
             clean_stale(out)
             update = Update(out, store.outputs(out), spare_folder(config, out))
-            try:
-                rendered = _render_pages(site, renderer, keys, update, report, jobs,
-                                         meanwhile=reader.save)
+
+            def meanwhile() -> None:
+                """The main process's work while the workers render: store the posts they
+                parsed, and write the feeds, sitemap and static files."""
+                reader.save()
                 _write_extras(site, config, now, update)
+
+            try:
+                rendered = _render_pages(site, renderer, keys, update, report, jobs, meanwhile)
                 report("writing files", update.written, update.written)
                 update.commit()
                 index = patch.index_of(site, keys, {rel: result[0] for rel, result
@@ -289,7 +294,8 @@ def _render_pages(site: Site, renderer: Renderer, keys: PageKeys, update: Update
     """Render every page whose inputs changed, across processes; return how many.
 
     Once the first page is back, the worker processes are running and the main process has
-    nothing to do but wait for theirs: then it runs `meanwhile`.
+    nothing to do but wait for theirs: then it runs `meanwhile` (with nothing to render, it
+    runs it all the same).
     """
     from . import urls
     from .parallel import fan_out
@@ -311,6 +317,8 @@ def _render_pages(site: Site, renderer: Renderer, keys: PageKeys, update: Update
             meanwhile()
         done += 1
         progress("rendering pages", done, total)
+    if not todo:
+        meanwhile()
     return len(todo)
 
 
