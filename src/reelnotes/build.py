@@ -300,19 +300,23 @@ def _render_pages(site: Site, renderer: Renderer, keys: PageKeys, update: Update
     from . import urls
     from .parallel import fan_out
 
+    # With no record of a previous build nothing can be reused: the workers start at once, and
+    # each page is keyed (for the next build) as it comes back, not before.
+    late = not update.previous
     todo: list[tuple[int, str, str | None]] = []
     for index, page in enumerate(site.pages):
-        dest, key = urls.dest_path(page.url), keys.of(page)
-        if not update.reuse(dest, key):
+        dest = urls.dest_path(page.url)
+        key = None if late else keys.of(page)
+        if late or not update.reuse(dest, key):
             todo.append((index, dest, key))
     total, done = len(site.pages), len(site.pages) - len(todo)
     worker = (renderer, update.scratch)
     results = fan_out(partial(_render_one, worker), [index for index, _, _ in todo], jobs,
                       _render_in_worker, _adopt, (worker,), inherit=True)
-    for n, ((_, dest, key), staged) in enumerate(zip(todo, results, strict=True)):
+    for n, ((index, dest, key), staged) in enumerate(zip(todo, results, strict=True)):
         if isinstance(staged, tuple):
             raise TemplateError(staged)
-        update.staged(dest, key, staged)
+        update.staged(dest, keys.of(site.pages[index]) if late else key, staged)
         if n == 0:
             meanwhile()
         done += 1
