@@ -14,13 +14,13 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from html import escape as html_escape
 from html import unescape as html_unescape
 from html.parser import HTMLParser
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urljoin
 
 if TYPE_CHECKING:  # markdown-it-py is imported when first used: the Rust engine may do all
@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # markdown-it-py is imported when first used: the Rust engine
     from markdown_it.token import Token
 
 MORE_MARKER = "<!--more-->"
+T = TypeVar("T")
 
 
 @cache
@@ -195,27 +196,37 @@ def _normalize(text: str) -> str:
 
 
 def _render(text: str, summary: bool) -> _Rendered:
-    """Render with the Rust engine when it is installed and can place everything exactly;
-    otherwise (and always with REELNOTES_MARKDOWN=python) with markdown-it-py."""
+    """Render a document (see _by_engine)."""
     if not text.endswith("\n"):
         text += "\n"  # the engines end a code block left open at the very end differently
+    return _by_engine(text, partial(_render_py, text, summary),
+                      partial(_render_rs, text, summary))
+
+
+def _by_engine(text: str, py: Callable[[], T], rs: Callable[[], T | None]) -> T:
+    """`rs()` when the Rust engine is in use and can render `text` exactly, else `py()`;
+    with REELNOTES_MARKDOWN=compare (as the test suite runs) both, which must agree."""
+    if ENGINE == "markdown-it-py":
+        return py()
+    fast = rs()
     if ENGINE == "compare":
-        return _compared(text, summary)
-    if ENGINE == "markdown-it-pyrs":
-        done = _render_rs(text, summary)
-        if done is not None:
-            return done
-    return _render_py(text, summary)
+        reference = py()
+        if fast is not None and fast != reference:
+            raise EngineMismatch(f"markdown engines disagree on {text!r}:\n"
+                                 f"  markdown-it-py:   {reference!r}\n"
+                                 f"  markdown-it-pyrs: {fast!r}")
+        return reference
+    return fast if fast is not None else py()
 
 
-def _compared(text: str, summary: bool) -> _Rendered:
-    """Both engines, which must agree (REELNOTES_MARKDOWN=compare, as the test suite runs)."""
-    reference = _render_py(text, summary)
-    fast = _render_rs(text, summary)
-    if fast is not None and fast != reference:
-        raise EngineMismatch(f"markdown engines disagree on {text!r}:\n"
-                             f"  markdown-it-py:   {reference!r}\n  markdown-it-pyrs: {fast!r}")
-    return reference
+def _rust(call: Callable[[], T]) -> T | None:
+    """`call()` into the Rust engine; None if it panics (pyo3's PanicException)."""
+    try:
+        return call()
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # noqa: B036 - a panic is a BaseException
+        return None
 
 
 class EngineMismatch(AssertionError):
@@ -250,19 +261,16 @@ def _render_rs(text: str, summary: bool) -> _Rendered | None:
     assert _RS is not None
     if "^[" in text:
         return None  # inline notes: the engines read brackets inside them differently
-    try:
-        html: str = _RS.render(text)
-        if not _typography_agrees(text, html):
-            return None
-        html = html.replace(_EMPTY_QUOTATION, "<blockquote></blockquote>")
-        if not _NEEDS_TREE.search(text):
-            plain = _plain_rs(html, summary)
-            if plain is not None:
-                return plain
-        root = _RS.tree(text)
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException:  # noqa: B036 - a panic in the Rust engine (pyo3's PanicException)
+    html: str | None = _rust(lambda: _RS.render(text))
+    if html is None or not _typography_agrees(text, html):
+        return None
+    html = html.replace(_EMPTY_QUOTATION, "<blockquote></blockquote>")
+    if not _NEEDS_TREE.search(text):
+        plain = _plain_rs(html, summary)
+        if plain is not None:
+            return plain
+    root = _rust(lambda: _RS.tree(text))
+    if root is None:
         return None
     top = root.children
     marker = next((n for n in top if n.name == "html_block"
@@ -532,17 +540,7 @@ _LINK_ATTR = re.compile(r"(\s(?:href|src)=)\"([^\"]*)\"")
 
 def render_inline(text: str) -> str:
     """Render one line of the author's Markdown (a summary) without a <p>."""
-    if ENGINE == "markdown-it-py" or _RS is None:
-        return _inline_py(text)
-    fast = _inline_rs(text)
-    if ENGINE == "compare":
-        reference = _inline_py(text)
-        if fast is not None and fast != reference:
-            raise EngineMismatch(f"markdown engines disagree on the line {text!r}:\n"
-                                 f"  markdown-it-py:   {reference!r}\n"
-                                 f"  markdown-it-pyrs: {fast!r}")
-        return reference
-    return fast if fast is not None else _inline_py(text)
+    return _by_engine(text, partial(_inline_py, text), partial(_inline_rs, text))
 
 
 def _inline_py(text: str) -> str:
@@ -558,11 +556,8 @@ def _inline_rs(text: str) -> str | None:
     if (not text or text != text.strip() or "\n" in text or "\r" in text
             or "`" in text or "[^" in text or "^[" in text):
         return None  # (code spans and notes: where the engines part in bodies too)
-    try:
-        html: str = _RS.render(text)
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException:  # noqa: B036 - a panic in the Rust engine (pyo3's PanicException)
+    html: str | None = _rust(lambda: _RS.render(text))
+    if html is None:
         return None
     inner = html[3:-5]
     if (not html.startswith("<p>") or not html.endswith("</p>\n") or "<p>" in inner
