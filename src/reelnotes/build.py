@@ -222,7 +222,7 @@ def _patch(config: SiteConfig, out: Path, last: Manifest, inputs: Inputs, record
                 return None  # (not after a write: a written page is always one of the site's)
             outputs[path] = stat
             records[dest] = OutputRecord(key, stat[0], stat[1], stat[3])
-        store.update_outputs(out, records)
+        store.store_outputs(out, records, every=False)
         store.store_pickled(dict(found.parsed.values()))
         store.forget_posts(found.stale)
     finally:

@@ -207,24 +207,22 @@ class Fingerprinter:
     def __init__(self, post_keys: dict[str, str], *, cards: bool = False) -> None:
         self.post_keys = post_keys
         self.cards = cards
-        self.memo: dict[int, str] = {}
         self.seen: dict[int, tuple[Any, str]] = {}
         """Fingerprints by id, each with its object, kept alive so the id stays its own."""
 
     def post(self, post: Post) -> str:
         """The post's digest, computed once per build."""
-        found = self.memo.get(id(post))
-        if found is None:
-            if self.cards:
-                found = card_digest(post)
-            else:
-                source = self.post_keys.get(post.src_path)
-                if source is None:
-                    raise Unhashable(post.src_path)
-                found = hashlib.sha256(
-                    f"{source}|{self.of(post.comments)}".encode()).hexdigest()
-            self.memo[id(post)] = found
-            self.seen[id(post)] = (post, found)  # keeps the id its own
+        seen = self.seen.get(id(post))
+        if seen is not None:
+            return seen[1]
+        if self.cards:
+            found = card_digest(post)
+        else:
+            source = self.post_keys.get(post.src_path)
+            if source is None:
+                raise Unhashable(post.src_path)
+            found = hashlib.sha256(f"{source}|{self.of(post.comments)}".encode()).hexdigest()
+        self.seen[id(post)] = (post, found)
         return found
 
     def of(self, value: Any) -> str:
@@ -388,10 +386,8 @@ class BuildCache:
 
     def prune_posts(self, keep: set[str]) -> None:
         """Forget the posts whose key is not in `keep`."""
-        def prune(db: sqlite3.Connection) -> None:
-            stale = [(k,) for (k,) in db.execute("SELECT key FROM posts") if k not in keep]
-            db.executemany("DELETE FROM posts WHERE key = ?", stale)
-        self._execute(prune)
+        self.forget_posts([k for (k,) in self._query_args("SELECT key FROM posts", ())
+                           if k not in keep])
 
     def note(self, name: str) -> str | None:
         """The value noted under `name`, if any."""
@@ -420,20 +416,17 @@ class BuildCache:
         return {dest: OutputRecord(key, size, mtime, inode)
                 for dest, key, size, mtime, inode in rows}
 
-    def store_outputs(self, out: Path, records: dict[str, OutputRecord]) -> None:
-        """Replace the output records of `out` with this build's."""
+    def store_outputs(self, out: Path, records: dict[str, OutputRecord], *,
+                      every: bool = True) -> None:
+        """Record what `out` holds: all of it (the records of files not given go), or with
+        `every` False, only the files given (a patch's)."""
         rows = [(str(out), d, r.key, r.size, r.mtime_ns, r.inode) for d, r in records.items()]
 
         def write(db: sqlite3.Connection) -> None:
-            db.execute("DELETE FROM page_outputs WHERE out = ?", (str(out),))
-            db.executemany("INSERT INTO page_outputs VALUES (?, ?, ?, ?, ?, ?)", rows)
+            if every:
+                db.execute("DELETE FROM page_outputs WHERE out = ?", (str(out),))
+            db.executemany("INSERT OR REPLACE INTO page_outputs VALUES (?, ?, ?, ?, ?, ?)", rows)
         self._execute(write)
-
-    def update_outputs(self, out: Path, records: dict[str, OutputRecord]) -> None:
-        """Replace the output records of some files of `out`."""
-        rows = [(str(out), d, r.key, r.size, r.mtime_ns, r.inode) for d, r in records.items()]
-        self._execute(lambda db: db.executemany(
-            "INSERT OR REPLACE INTO page_outputs VALUES (?, ?, ?, ?, ?, ?)", rows).close())
 
     def close(self) -> None:
         """Close the database."""
