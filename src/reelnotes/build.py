@@ -27,7 +27,16 @@ from urllib.parse import quote
 from . import manifest
 from .config import CACHE_DIR, SiteConfig
 from .errors import Diagnostic, TemplateError
-from .manifest import Inputs, Manifest, PatchIndex, Recorder, output_stat, output_stats, request
+from .manifest import (
+    Inputs,
+    Manifest,
+    PatchIndex,
+    Recorder,
+    output_path,
+    output_stat,
+    output_stats,
+    request,
+)
 from .sources import is_published
 from .theme import theme_static
 
@@ -204,8 +213,7 @@ def _patch(config: SiteConfig, out: Path, last: Manifest, inputs: Inputs, record
         # the files it replaces, and the marker (a new one with every whole tree swapped in),
         # are as the last build left them; a file edited by hand elsewhere in the output is
         # set right by the next full build, as the manifest still holds its old stat
-        if found is None or not last.left([patch.output_path(out, dest) for dest
-                                           in (MARKER, *found.pages)]):
+        if found is None or not last.left(out, [MARKER, *found.pages]):
             return None
         changed = [(dest, data) for dest, (_, data) in found.pages.items()
                    if not same_bytes(out / dest, data)]
@@ -216,10 +224,10 @@ def _patch(config: SiteConfig, out: Path, last: Manifest, inputs: Inputs, record
         outputs = dict(last.outputs)
         records: dict[str, OutputRecord] = {}
         for dest, (key, _) in found.pages.items():
-            path = patch.output_path(out, dest)
+            path = output_path(out, dest)
             stat = output_stat(path)
-            if stat is None or path not in outputs:
-                return None  # (not after a write: a written page is always one of the site's)
+            if stat is None:
+                return None  # gone since it was checked: the full build sets it right
             outputs[path] = stat
             records[dest] = OutputRecord(key, stat[0], stat[1], stat[3])
         store.store_outputs(out, records, every=False)

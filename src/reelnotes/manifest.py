@@ -125,6 +125,11 @@ class Inputs:
                        if (self.digests.get(path) or _digest(path)) != digest})
 
 
+def output_path(out: Path, dest: str) -> str:
+    """The path of an output file as output_stats records it."""
+    return os.path.join(out, dest)
+
+
 def output_stat(path: str) -> Stat | None:
     """The stat of one output file, as output_stats records it."""
     return _stat(path, follow=False)
@@ -197,9 +202,10 @@ class Manifest:
         return (inputs.same_as(self.inputs) and self.fits(asked, out, now)
                 and output_stats(out) == self.outputs)
 
-    def left(self, paths: list[str]) -> bool:
-        """True if these output files are as this build left them."""
-        return all(output_stat(path) == self.outputs.get(path, ()) for path in paths)
+    def left(self, out: Path, dests: list[str]) -> bool:
+        """True if these files of the output are as this build left them."""
+        return all(output_stat(path) == self.outputs.get(path, ())
+                   for path in (output_path(out, dest) for dest in dests))
 
 
 _FORMAT = repr([(kind.__name__, [f.name for f in fields(kind)])

@@ -16,7 +16,6 @@ full one, which makes the same bytes.
 
 from __future__ import annotations
 
-import os
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,8 +156,3 @@ def index_of(site: Site, keys: PageKeys, read: dict[str, Post | None],
     cards = {post.src_path: keys.cards.post(post) for post in site.posts}
     return PatchIndex(keys.base, tuple(post.src_path for post in site.posts), plain, cards,
                       frozenset(fed), deps.reads_body)
-
-
-def output_path(out: Path, dest: str) -> str:
-    """The path of an output file as the manifest records it."""
-    return os.path.join(out, dest)
