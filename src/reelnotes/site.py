@@ -127,7 +127,7 @@ def publication_span(posts: list[Post], *, drafts: bool, future: bool,
     no post is scheduled)."""
     if future:
         return None, None
-    dates = [p.date for p in posts if drafts or not p.draft]
+    dates = [p.date for p in published(posts, drafts=drafts, future=True, now=now)]
     return (max((d for d in dates if d <= now), default=None),
             min((d for d in dates if d > now), default=None))
 
