@@ -48,15 +48,11 @@ def clean_stale(out: Path) -> None:
 
 def _exchange(a: Path, b: Path) -> bool:
     """Atomically swap two paths with Linux renameat2(RENAME_EXCHANGE); False if unsupported."""
-    import ctypes.util  # here: with subprocess, which it loads, ~3 ms a patch build never needs
+    from .parallel import libc
 
-    name = ctypes.util.find_library("c")
-    if not name:
-        return False
     try:
-        libc = ctypes.CDLL(name, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
+        renameat2 = libc().renameat2
+    except AttributeError:  # no C library, or one without renameat2
         return False
     at_fdcwd, rename_exchange = -100, 2
     result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)

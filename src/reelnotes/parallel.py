@@ -6,8 +6,7 @@ rebuild, all in-process, does not pay the ~15 ms they take to load.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
+import functools
 import os
 import signal
 import threading
@@ -45,6 +44,7 @@ def pool(jobs: int, init: Callable[..., None] | None, initargs: tuple[Any, ...])
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    libc()  # loaded here, so that forked workers have it already
     return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(start_method()),
                                initializer=_start_worker, initargs=(os.getpid(), init, initargs))
 
@@ -63,11 +63,24 @@ def _start_worker(parent: int, init: Callable[..., None] | None,
 def die_with_parent() -> None:
     """Ask Linux to kill this process when its parent dies (prctl PR_SET_PDEATHSIG);
     elsewhere nothing."""
+    c = libc()
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
-    except (OSError, AttributeError):
+        if c is not None:
+            c.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+    except AttributeError:  # not Linux
         pass
+
+
+@functools.cache
+def libc() -> Any:
+    """The C library through ctypes, loaded once per process (finding it runs ldconfig);
+    None where it cannot be loaded."""
+    import ctypes.util  # here: with subprocess, which it loads, ~3 ms a patch build never needs
+
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    except OSError:
+        return None
 
 
 def fan_out(work: Callable[[T], R], items: Sequence[T], jobs: int,
