@@ -8,16 +8,21 @@ from collections.abc import Callable
 from conftest import Result, Site, post_text
 
 
+def failed_build(site: Site, cli: Callable[..., Result]) -> str:
+    """Build `site`, which must fail and leave its output as it was; return what it said."""
+    before = site.snapshot()
+    result = cli("build", "--site", site.root)
+    assert result.code == 1
+    assert site.snapshot() == before
+    return result.err
+
+
 def test_duplicate_slug_names_both_files(built_site: Site, cli: Callable[..., Result]) -> None:
-    before = built_site.snapshot()
     built_site.post("a-copy", post_text("Copy", "2016-01-01", slug="same"))
     built_site.post("b-copy", post_text("Other copy", "2016-01-02", slug="same"))
-    result = cli("build", "--site", built_site.root)
-    assert result.code == 1
-    assert result.err.splitlines()[0] == (
+    assert failed_build(built_site, cli).splitlines()[0] == (
         'content/posts/b-copy.md:4: slug: expected a slug of its own, but "same" is also '
         "used by content/posts/a-copy.md (give one of them another slug)")
-    assert built_site.snapshot() == before
 
 
 def test_same_title_twice_gets_two_addresses(built_site: Site,
@@ -72,12 +77,9 @@ def test_unknown_config_key_warns(site: Site, cli: Callable[..., Result]) -> Non
 
 
 def test_bad_base_url(built_site: Site, cli: Callable[..., Result]) -> None:
-    before = built_site.snapshot()
     built_site.write("reelnotes.toml", 'title = "T"\n\nbase_url = "example.org"\n')
-    result = cli("build", "--site", built_site.root)
-    assert result.code == 1
-    assert result.err.startswith('reelnotes.toml:3: base_url: expected an absolute http(s) URL')
-    assert built_site.snapshot() == before
+    assert failed_build(built_site, cli).startswith(
+        'reelnotes.toml:3: base_url: expected an absolute http(s) URL')
 
 
 def test_template_error_names_template_line(built_site: Site,
@@ -112,26 +114,18 @@ def test_missing_site_folder(cli: Callable[..., Result], tmp_path: Site) -> None
 
 
 def test_alias_claimed_twice(built_site: Site, cli: Callable[..., Result]) -> None:
-    before = built_site.snapshot()
     built_site.post("old", post_text("Old", "2012-01-01", aliases="[/2012/01/01/old/]"))
     built_site.post("older", post_text("Older", "2011-01-01", aliases="[/2012/01/01/old/, /tags/]"))
-    result = cli("build", "--site", built_site.root)
-    assert result.code == 1
-    assert result.err.splitlines()[:2] == [
+    assert failed_build(built_site, cli).splitlines()[:2] == [
         'content/posts/older.md:4: aliases: "/2012/01/01/old/" is already used by the post '
         "content/posts/old.md (remove it from aliases)",
         'content/posts/older.md:4: aliases: "/tags/" is already used by a page of the site '
         "(remove it from aliases)",
     ]
-    assert built_site.snapshot() == before
 
 
 def test_alias_cannot_claim_a_tag_feed(built_site: Site, cli: Callable[..., Result]) -> None:
-    before = built_site.snapshot()
     built_site.post("old", post_text("Old", "2012-01-01", aliases="[/tags/drama/feed.xml]"))
-    result = cli("build", "--site", built_site.root)
-    assert result.code == 1
-    assert result.err.splitlines()[0] == (
+    assert failed_build(built_site, cli).splitlines()[0] == (
         'content/posts/old.md:4: aliases: "/tags/drama/feed.xml" is already used by a page of '
         "the site (remove it from aliases)")
-    assert built_site.snapshot() == before
