@@ -48,14 +48,14 @@ def versions() -> dict[str, str]:
     }
 
 
-def commands() -> dict[str, tuple[str, list[str], tuple[str, ...]]]:
-    """Name -> (corpus flavor, build command run in the corpus folder, folders it writes)."""
+def commands() -> dict[str, tuple[str, list[str]]]:
+    """Name -> (corpus flavor, build command run in the corpus folder). What each writes is
+    left out of the fresh copy each build runs on (timing.fresh)."""
     return {
-        "Hugo": ("hugo", [hugo(), "--quiet"], ("public", "resources")),
-        "Eleventy": ("eleventy", ["node", str(ELEVENTY), "--quiet"], ("_site",)),
-        "Pelican": ("pelican", [str(VENV / "bin/pelican"), "content", "-s",
-                                     "pelicanconf.py", "-o", "output", "-q"],
-                         ("output", "__pycache__", "cache")),
+        "Hugo": ("hugo", [hugo(), "--quiet"]),
+        "Eleventy": ("eleventy", ["node", str(ELEVENTY), "--quiet"]),
+        "Pelican": ("pelican", [str(VENV / "bin/pelican"), "content", "-s", "pelicanconf.py",
+                                "-o", "output", "-q"]),
     }
 
 
@@ -63,7 +63,7 @@ def bench(tool: Path, n: int, runs: int, log: Callable[[str], None],
           ours: Callable[[], None]) -> dict[str, Figure]:
     """Cold builds of every peer at `n` posts, and Hugo's no-change rebuild, in rounds: each
     round first runs `ours` (reelnotes' own builds), then every peer once."""
-    sites = {name: corpus(tool, n, flavor) for name, (flavor, _, _) in commands().items()}
+    sites = {name: corpus(tool, n, flavor) for name, (flavor, _) in commands().items()}
     figures: dict[str, Figure] = {}
     for name in sites:
         figures[name] = Figure(f"{name} cold")
@@ -71,7 +71,7 @@ def bench(tool: Path, n: int, runs: int, log: Callable[[str], None],
             figures["Hugo no-change"] = Figure("Hugo no-change rebuild")
     for _ in range(runs):
         ours()
-        for name, (flavor, cmd, _) in commands().items():
+        for name, (flavor, cmd) in commands().items():
             site = fresh(sites[name])  # a cold build on a fresh copy, as reelnotes' are
             if flavor == "eleventy":
                 (site / "node_modules").symlink_to(PEERS / "node_modules")

@@ -110,8 +110,9 @@ def fresh(site: Path) -> Path:
     copy gives every run, and every generator, the same footing."""
     copy = RUNS / f"{site.name}-{next(_copies)}"
     shutil.copytree(site, copy, symlinks=True, ignore=shutil.ignore_patterns(
-        "build", ".reelnotes-cache", "floor-out", "public", "resources", "_site", "output",
-        "node_modules", "__pycache__", "cache"))
+        "build", ".reelnotes-cache", "floor-out",  # reelnotes and the floor
+        "public", "resources", "_site", "node_modules",  # Hugo, Eleventy
+        "output", "__pycache__", "cache"))  # Pelican
     return copy
 
 
