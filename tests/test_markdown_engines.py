@@ -78,7 +78,8 @@ def test_a_summary_line_renders_as_markdown_it_py_or_steps_aside(text: str) -> N
         assert fast == markdown._inline_py(text)
 
 
-@pytest.mark.parametrize("text", ['\\1""', "±'a", '😊"a"', "€'s", '*"*±', '""(c)', "+-'1"])
+@pytest.mark.parametrize("text", ['\\1""', "±'a", '😊"a"', "€'s", '*"*±', '""(c)', "+-'1",
+                                  "'’\n\na'", '""+--"'])
 def test_where_markdown_it_py_counts_symbols_as_punctuation_the_rust_engine_steps_aside(
         text: str) -> None:
     # markdown-it-py follows CommonMark 0.31 (Unicode symbols are punctuation, for emphasis

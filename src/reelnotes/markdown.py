@@ -369,14 +369,18 @@ _IN_QUOTATIONS = frozenset({"blockquote", "paragraph", "heading", "lheading", "h
 def _typography_agrees(text: str, html: str) -> bool:
     """False where markdown-it-pyrs 0.4 may have set quotes and dashes otherwise than
     markdown-it-py: in image descriptions (it also keeps entities there), at the edges of table
-    cells, across blocks, beside a backslash (`\\1""`) or a symbol (`±'`, `😊"`), on an
-    apostrophe that ends a block (it leaves that straight); and emphasis beside a symbol
+    cells, across blocks, beside a backslash (`\\1""`), a symbol (`±'`, `😊"`) or a quote typed
+    curly (`'’`), on an apostrophe that ends a block (it leaves that straight); and emphasis
+    beside a symbol
     (`*"*±`: markdown-it-py counts Unicode symbols as punctuation, as CommonMark 0.31 does)."""
     if "<img" in html and (_ALT_UNSAFE.search(text) or any(
             _TYPOGRAPHY.search(html_unescape(alt)) for alt in _ALT.findall(html))):
         return False
     if "<table>" in html and _TYPOGRAPHY.search(text):
         return False
+    if ("'" in text or '"' in text) and any(c in text for c in "‘’“”") and (
+            _STRAIGHT_BESIDE_CURLY.search(text)):
+        return False  # a quote typed straight beside one typed curly: pyrs 0.4 pairs them
     if ("'" in text or '"' in text) and ("\\" in text or any(
             unicodedata.category(m.group(1) or m.group(2)).startswith("S")
             for m in _BESIDE_NON_ASCII.finditer(html))):
@@ -414,8 +418,9 @@ def _quotes_pair_within_blocks(html: str) -> bool:
 
 
 _CURLY = re.compile("[“”‘’]")
+_STRAIGHT_BESIDE_CURLY = re.compile("['\"][“”‘’]|[“”‘’]['\"]")
 _BESIDE_NON_ASCII = re.compile(
-    "([^\x00-\x7f])(?=['“”‘’]|&quot;)|(?:['“”‘’]|&quot;)([^\x00-\x7f])")
+    "([^\x00-\x7f])(?=['“”‘’]|&quot;)|(?:['“”‘’]|&quot;)(?=([^\x00-\x7f]))")
 _DELIMITERS = re.compile("[*_~'\"]")
 _CODE_OR_TAG = re.compile(r"<code>.*?</code>|<[^>]*>", re.DOTALL)
 _EMPTY_QUOTATION = "<blockquote>\n</blockquote>"
