@@ -369,26 +369,23 @@ _IN_QUOTATIONS = frozenset({"blockquote", "paragraph", "heading", "lheading", "h
 def _typography_agrees(text: str, html: str) -> bool:
     """False where markdown-it-pyrs 0.4 may have set quotes and dashes otherwise than
     markdown-it-py: in image descriptions (it also keeps entities there), at the edges of table
-    cells, across blocks, beside a backslash (`\\1""`), a symbol (`±'`, `😊"`) or a quote typed
-    curly (`'’`), on an apostrophe that ends a block (it leaves that straight); and emphasis
-    beside a symbol
-    (`*"*±`: markdown-it-py counts Unicode symbols as punctuation, as CommonMark 0.31 does)."""
+    cells, across blocks, beside a backslash (`\\1""`), with a quote typed curly (`'a’`), on
+    an apostrophe that ends a block (it leaves that straight); and quotes or emphasis in text
+    with a symbol (`*"*±`, `[±](c)'a`: markdown-it-py counts Unicode symbols as punctuation,
+    as CommonMark 0.31 does)."""
     if "<img" in html and (_ALT_UNSAFE.search(text) or any(
             _TYPOGRAPHY.search(html_unescape(alt)) for alt in _ALT.findall(html))):
         return False
     if "<table>" in html and _TYPOGRAPHY.search(text):
         return False
-    if ("'" in text or '"' in text) and any(c in text for c in "‘’“”") and (
-            _STRAIGHT_BESIDE_CURLY.search(text)):
-        return False  # a quote typed straight beside one typed curly: pyrs 0.4 pairs them
-    if ("'" in text or '"' in text) and ("\\" in text or any(
-            unicodedata.category(m.group(1) or m.group(2)).startswith("S")
-            for m in _BESIDE_NON_ASCII.finditer(html))):
-        return False  # beside a backslash or a symbol (±, ©, €, an emoji), pyrs 0.4 differs
-    if _DELIMITERS.search(text) and any(ord(c) > 127 and unicodedata.category(c)[0] == "S"
-                                        for c in set(text)):
-        return False  # markdown-it-py counts symbols as punctuation beside * and _, pyrs not
-    if ("'" in text or '"' in text) and not _quotes_pair_within_blocks(html):
+    quotes = "'" in text or '"' in text
+    if quotes and ("\\" in text or any(c in text for c in "‘’“”")):
+        return False  # beside a backslash pyrs 0.4 reads a quote's neighbour otherwise, and
+        # it pairs a quote typed straight with one typed curly
+    if (quotes or "*" in text or "_" in text or "~" in text) and _has_symbol(text):
+        return False  # markdown-it-py counts Unicode symbols (±, ©, €, an emoji) as
+        # punctuation beside quotes and emphasis, looking past markup; pyrs 0.4 does not
+    if quotes and not _quotes_pair_within_blocks(html):
         return False
     return not ("'" in text and "'" in _CODE_OR_TAG.sub("", html))
 
@@ -418,10 +415,20 @@ def _quotes_pair_within_blocks(html: str) -> bool:
 
 
 _CURLY = re.compile("[“”‘’]")
-_STRAIGHT_BESIDE_CURLY = re.compile("['\"][“”‘’]|[“”‘’]['\"]")
-_BESIDE_NON_ASCII = re.compile(
-    "([^\x00-\x7f])(?=['“”‘’]|&quot;)|(?:['“”‘’]|&quot;)(?=([^\x00-\x7f]))")
-_DELIMITERS = re.compile("[*_~'\"]")
+
+
+def _has_symbol(text: str) -> bool:
+    """True if `text` holds a non-ASCII Unicode symbol (category S), or writes one that the
+    replacements make (©, ®, ™, §, ±); cheap, as it runs for every post."""
+    others = text.encode("utf-8", "surrogatepass").translate(None, _ASCII).decode(
+        "utf-8", "surrogatepass")  # the non-ASCII characters alone (whole sequences stay)
+    if any(unicodedata.category(c)[0] == "S" for c in set(others)) or "+-" in text:
+        return True
+    lower = text.lower() if "(" in text else ""
+    return any(mark in lower for mark in ("(c)", "(r)", "(tm)", "(p)"))
+
+
+_ASCII = bytes(range(128))
 _CODE_OR_TAG = re.compile(r"<code>.*?</code>|<[^>]*>", re.DOTALL)
 _EMPTY_QUOTATION = "<blockquote>\n</blockquote>"
 _BLOCK_TAGS = re.compile(r"</?(?:p|h[1-6]|li|t[dh]|blockquote|[uo]l|table|tr|pre|hr|section)\b")
