@@ -369,7 +369,7 @@ _IN_QUOTATIONS = frozenset({"blockquote", "paragraph", "heading", "lheading", "h
 def _typography_agrees(text: str, html: str) -> bool:
     """False where markdown-it-pyrs 0.4 may have set quotes and dashes otherwise than
     markdown-it-py: in image descriptions (it also keeps entities there), at the edges of table
-    cells, across blocks, beside a backslash (`\\1""`), with a quote typed curly (`'a’`), on
+    cells, across blocks, beside a backslash (`\\1""`), with a like quote typed curly (`'a’`), on
     an apostrophe that ends a block (it leaves that straight); and quotes or emphasis in text
     with a symbol (`*"*±`, `[±](c)'a`: markdown-it-py counts Unicode symbols as punctuation,
     as CommonMark 0.31 does)."""
@@ -379,9 +379,10 @@ def _typography_agrees(text: str, html: str) -> bool:
     if "<table>" in html and _TYPOGRAPHY.search(text):
         return False
     quotes = "'" in text or '"' in text
-    if quotes and ("\\" in text or any(c in text for c in "‘’“”")):
+    if quotes and ("\\" in text or ("'" in text and ("‘" in text or "’" in text))
+                   or ('"' in text and ("“" in text or "”" in text))):
         return False  # beside a backslash pyrs 0.4 reads a quote's neighbour otherwise, and
-        # it pairs a quote typed straight with one typed curly
+        # it pairs a quote typed straight with one of its kind typed curly
     if (quotes or "*" in text or "_" in text or "~" in text) and _has_symbol(text):
         return False  # markdown-it-py counts Unicode symbols (±, ©, €, an emoji) as
         # punctuation beside quotes and emphasis, looking past markup; pyrs 0.4 does not
