@@ -261,6 +261,8 @@ def _render_rs(text: str, summary: bool) -> _Rendered | None:
     assert _RS is not None
     if "^[" in text:
         return None  # inline notes: the engines read brackets inside them differently
+    if "<!" in text and _LOWER_DECLARATION.search(text):
+        return None  # <!a starts raw HTML for markdown-it-py (CommonMark 0.31), not for pyrs
     html: str | None = _rust(lambda: _RS.render(text))
     if html is None or not _typography_agrees(text, html):
         return None
@@ -332,6 +334,7 @@ def _render_rs(text: str, summary: bool) -> _Rendered | None:
     return _Rendered(html, first, spoilers_line, first is not None and last_line < spoilers_line)
 
 
+_LOWER_DECLARATION = re.compile(r"^ {0,3}<![a-z]", re.MULTILINE)
 _AMBIGUOUS_HTML = re.compile(r"</?[hHpP]|<!--spoilers|footnote|blockquote")
 """Raw HTML that could be taken for a heading, a paragraph, the marker or the footnotes."""
 _FOOTNOTES_OPEN = '<hr class="footnotes-sep" />'
