@@ -107,6 +107,8 @@ def make_environment(config: SiteConfig, cache_dir: Path | None = None) -> jinja
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # one environment serves one build: no stat per page for each
+        # template it uses, and every page of a build from the same templates
         bytecode_cache=jinja2.FileSystemBytecodeCache(str(cache_dir)) if cache_dir else None,
     )
     base_path = config.base_path
