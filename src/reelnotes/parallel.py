@@ -7,6 +7,7 @@ rebuild, all in-process, does not pay the ~15 ms they take to load.
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import signal
 import threading
@@ -96,5 +97,15 @@ def fan_out(work: Callable[[T], R], items: Sequence[T], jobs: int,
         yield from map(work, items)
         return
     chunk = max(1, min(32, len(items) // (jobs * 8)))
-    with pool(jobs, init, initargs) as executor:
-        yield from executor.map(remote or work, items, chunksize=chunk)
+    forked = start_method() == "fork"
+    if forked:
+        # Forked workers share the parent's objects until they write to them; a garbage
+        # collection in a worker would visit (and so copy) every one. Frozen, they are left
+        # out of collections until the pool is done.
+        gc.freeze()
+    try:
+        with pool(jobs, init, initargs) as executor:
+            yield from executor.map(remote or work, items, chunksize=chunk)
+    finally:
+        if forked:
+            gc.unfreeze()
