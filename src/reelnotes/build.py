@@ -262,7 +262,7 @@ def _build(config: SiteConfig, out: Path, drafts: bool, future: bool, now: datet
         jobs = jobs or default_jobs()
         reader = CachedReader(config, store, jobs, report)
         try:
-            content = load_content(config, read=reader.read)
+            content = load_content(config, read=reader.read, files=reader.files)
             reader.forget_the_rest()
             site = build_site(config, content.posts, drafts=drafts, future=future, now=now)
             renderer = Renderer(site, config.root / CACHE_DIR / "jinja")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -24,7 +25,7 @@ from .fields import (
     read_tags,
 )
 from .frontmatter import Document, FrontMatterError, decode, parse_yaml, split
-from .markdown import plain_text, render_comment, render_inline, render_post
+from .markdown import render_comment, render_inline, render_post, text_of
 from .model import Comment, Epigraph, Film, Post
 from .theme import theme_static
 
@@ -50,6 +51,8 @@ _CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\
 
 def count_words(text: str) -> int:
     """Words for the reading time: spaced words, plus half a word per CJK character."""
+    if text.isascii() or not _CJK.search(text):
+        return len(text.split())
     cjk = len(_CJK.findall(text))
     return len(_CJK.sub(" ", text).split()) + (cjk + 1) // 2
 
@@ -108,7 +111,7 @@ def read_post(path: Path, rel: str, config: SiteConfig, slug: str | None = None,
         date=when,
         body_html=body.html,
         summary_html=_summary_html(summary) if summary else body.summary_html,
-        word_count=count_words(plain_text(body.html)),
+        word_count=count_words(text_of(body.html)),
         explicit_slug=explicit is not None,
         key_lines=tuple((str(k[0]), n) for k, n in doc.lines.items() if len(k) == 1),
         **fields,
@@ -173,8 +176,23 @@ def post_files(config: SiteConfig) -> list[Path]:
     root = config.content_dir / "posts"
     if not root.is_dir():
         return []
-    return sorted((p for p in root.rglob("*.md") if p.is_file() and not p.name.startswith(".")),
-                  key=lambda p: p.parts)  # the order of sorting Paths, without their slow __lt__
+    found: list[tuple[tuple[str, ...], str]] = []
+    _walk_posts(str(root), (), found)
+    found.sort()  # by path parts, as Paths sort, without their slow __lt__
+    return [root.joinpath(*parts) for parts, _ in found]
+
+
+def _walk_posts(folder: str, parts: tuple[str, ...],
+                found: list[tuple[tuple[str, ...], str]]) -> None:
+    """What rglob("*.md") finds under `folder` that is a file (a link to one counts) and not
+    hidden, with a stat only for links: folders linked to are not entered, as with rglob."""
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                _walk_posts(entry.path, (*parts, entry.name), found)
+            elif (entry.name.endswith(".md") and not entry.name.startswith(".")
+                  and entry.is_file()):
+                found.append(((*parts, entry.name), entry.path))
 
 
 Reader = Callable[[Path, str, SiteConfig, str | None], tuple[Post | None, list[Diagnostic]]]
@@ -248,12 +266,17 @@ def missing_posters(config: SiteConfig, posts: list[Post]) -> list[Diagnostic]:
     return warnings
 
 
-def load_content(config: SiteConfig, read: Reader = read_post) -> Content:
-    """Read every post and comment file; raise ContentError listing every problem found."""
+def load_content(config: SiteConfig, read: Reader = read_post,
+                 files: list[tuple[Path, str]] | None = None) -> Content:
+    """Read every post and comment file; raise ContentError listing every problem found.
+
+    `files` lists the post files as (path, path from the site folder), when the caller has
+    listed them already (post_files)."""
     problems: list[Diagnostic] = []
     result = Content()
-    for path in post_files(config):
-        rel = path.relative_to(config.root).as_posix()
+    if files is None:
+        files = [(path, path.relative_to(config.root).as_posix()) for path in post_files(config)]
+    for path, rel in files:
         post, diagnostics = read(path, rel, config, None)
         problems += [d for d in diagnostics if d.severity == "error"]
         result.warnings += [d for d in diagnostics if d.severity == "warning"]

@@ -36,7 +36,8 @@ class CachedReader:
         salt = self.salt = config_fingerprint(config, code_fingerprint())
         self.store = store
         self.keys: dict[str, str] = {}
-        files = [(path, path.relative_to(config.root).as_posix()) for path in post_files(config)]
+        files = self.files = [(path, path.relative_to(config.root).as_posix())
+                              for path in post_files(config)]
         self.results: dict[str, ReadResult] = {}
         if not store.empty():  # else every post is a miss: the workers hash what they parse
             for path, rel in files:
