@@ -32,6 +32,7 @@ from .manifest import (
     Manifest,
     PatchIndex,
     Recorder,
+    Stat,
     output_path,
     output_stat,
     output_stats,
@@ -182,14 +183,14 @@ def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False,
             patched = _patch(config, out, last, inputs, recorder, started)
             if patched is not None:
                 return patched
-        result, content, index = _build(config, out, drafts, future, now, progress, jobs,
-                                        started)
+        result, content, index, stats = _build(config, out, drafts, future, now, progress,
+                                               jobs, started)
         if result.site is not None and result.site.posts:
             # (with no post, the feed is dated now: every build differs)
             from .site import publication_span
 
             since, due = publication_span(content.posts, drafts=drafts, future=future, now=now)
-            recorder.save(Manifest(asked, inputs, output_stats(out), since, due, result.pages,
+            recorder.save(Manifest(asked, inputs, stats, since, due, result.pages,
                                    result.posts, result.tags, result.html_pages,
                                    result.warnings, index))
     finally:
@@ -243,9 +244,9 @@ def _patch(config: SiteConfig, out: Path, last: Manifest, inputs: Inputs, record
 
 def _build(config: SiteConfig, out: Path, drafts: bool, future: bool, now: datetime,
            progress: Progress | None, jobs: int | None,
-           started: float) -> tuple[BuildReport, Content, PatchIndex | None]:
+           started: float) -> tuple[BuildReport, Content, PatchIndex | None, dict[str, Stat]]:
     """Read, model, render and write the whole site (what changed of it); also return the
-    content read and what the next build needs to patch it."""
+    content read, what the next build needs to patch it, and the output's stats."""
     from . import feed, patch
     from .cache import BuildCache, PageKeys
     from .content import load_content
@@ -289,12 +290,15 @@ def _build(config: SiteConfig, out: Path, drafts: bool, future: bool, now: datet
                 raise
         finally:
             reader.save()  # parsed posts are worth keeping even if the build failed
+        stats = output_stats(out)
+        update.record(stats)
         store.store_outputs(out, update.records)
     finally:
         store.close()
     return BuildReport(out, update.written, update.unchanged, len(site.posts), len(site.tags),
                        time.perf_counter() - started, tuple(content.warnings), site,
-                       len(site.pages), rendered=rendered, parsed=reader.parsed), content, index
+                       len(site.pages), rendered=rendered, parsed=reader.parsed), content, index, \
+        stats
 
 
 def _render_pages(site: Site, renderer: Renderer, keys: PageKeys, update: Update,

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import OutputRecord
 from .errors import Diagnostic, OutputError
-from .manifest import running
+from .manifest import Stat, output_path, running
 
 MARKER = ".reelnotes-build"
 MARKER_TEXT = "This folder is written by reelnotes build.\n"
@@ -194,7 +194,8 @@ class Update:
         self.keys[dest] = key or ""
 
     def commit(self) -> None:
-        """Swap the staged site into place, unless it is the same as the output already."""
+        """Swap the staged site into place, unless it is the same as the output already; then
+        `record` what was written."""
         if not self.scratch.fresh and not self.pending and not self._stale():
             self.abort()  # nothing changed: leave every file, and the folder, as it is
             return
@@ -219,9 +220,16 @@ class Update:
             os.rename(self.out, old)
             os.rename(self.scratch.folder, self.out)
             shutil.rmtree(old, ignore_errors=True)
+
+    def record(self, stats: Mapping[str, Stat]) -> None:
+        """Record the files this update wrote (after commit), from the stats of the output's
+        files (manifest.output_stats) or, for one missing there, its own."""
         for dest in self.pending:
-            if self.keys[dest]:
-                self.records[dest] = _record(self.keys[dest], self.out / dest)
+            key = self.keys[dest]
+            if key:
+                stat = stats.get(output_path(self.out, dest))
+                self.records[dest] = (_record(key, self.out / dest) if stat is None
+                                      else OutputRecord(key, stat[0], stat[1], stat[3]))
 
     def abort(self) -> None:
         """Throw the staging folder away (a spare tree stays: the next build reconciles it)."""
@@ -261,9 +269,6 @@ class Update:
             os.rename(self.out, old)
             os.rename(folder, self.out)
             os.rename(old, folder)
-        for dest in self.pending:
-            if self.keys[dest]:
-                self.records[dest] = _record(self.keys[dest], self.out / dest)
         self.spare.release()
 
 
