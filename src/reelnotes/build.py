@@ -42,6 +42,8 @@ from .sources import is_published
 from .theme import theme_static
 
 if TYPE_CHECKING:
+    import jinja2
+
     from .cache import PageKeys
     from .content import Content
     from .output import Scratch, Update
@@ -248,12 +250,12 @@ def _build(config: SiteConfig, out: Path, drafts: bool, future: bool, now: datet
     """Read, model, render and write the whole site (what changed of it); also return the
     content read, what the next build needs to patch it, and the output's stats."""
     from . import feed, patch
-    from .cache import BuildCache, PageKeys
+    from .cache import BuildCache, PageKeys, Templates
     from .content import load_content
     from .output import Update, check_out_dir, clean_stale
     from .parallel import default_jobs
     from .reader import CachedReader
-    from .render import Renderer
+    from .render import Renderer, compiled_environment
     from .site import build_site
 
     check_out_dir(out)
@@ -261,14 +263,22 @@ def _build(config: SiteConfig, out: Path, drafts: bool, future: bool, now: datet
     store = BuildCache(config.root / CACHE_DIR)
     try:
         jobs = jobs or default_jobs()
-        reader = CachedReader(config, store, jobs, report)
+        made: list[tuple[jinja2.Environment, Templates]] = []
+
+        def templates() -> None:
+            """While the workers read posts: compile the templates (once, for all the render
+            workers, which inherit them) and analyse them for the page keys."""
+            env = compiled_environment(config, config.root / CACHE_DIR / "jinja")
+            made.append((env, Templates.analyse(config, env, store)))
+
+        reader = CachedReader(config, store, jobs, report, templates)
         try:
             content = load_content(config, read=reader.read, files=reader.files)
             reader.forget_the_rest()
             site = build_site(config, content.posts, drafts=drafts, future=future, now=now)
-            renderer = Renderer(site, config.root / CACHE_DIR / "jinja")
-            (config.root / CACHE_DIR / "jinja").mkdir(parents=True, exist_ok=True)
-            keys = PageKeys.of_site(site, renderer, reader.keys, store)
+            env, analysed = made[0]
+            renderer = Renderer(site, env=env)
+            keys = PageKeys.of_site(site, analysed, reader.keys)
             clean_stale(out)
             update = Update(out, store.outputs(out), spare_folder(config, out))
 
@@ -277,6 +287,7 @@ def _build(config: SiteConfig, out: Path, drafts: bool, future: bool, now: datet
                 parsed, and write the feeds, sitemap and static files."""
                 reader.save()
                 _write_extras(site, config, now, update)
+                store.checkpoint()
 
             try:
                 rendered = _render_pages(site, renderer, keys, update, report, jobs, meanwhile)

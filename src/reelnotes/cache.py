@@ -28,7 +28,7 @@ from . import __version__
 from .config import SiteConfig
 from .errors import Diagnostic
 from .model import Post
-from .render import Renderer, template_dirs
+from .render import template_dirs
 from .site import Page, Site
 
 DB_NAME = "cache.sqlite"
@@ -273,6 +273,24 @@ def card_digest(post: Post) -> str:
     return "C" + hashlib.sha256(card.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class Templates:
+    """A site's templates, as the page keys count them."""
+
+    fingerprint: str
+    """A hash of every template file (templates_fingerprint)."""
+    deps: Mapping[str, TemplateDeps]
+    """What each template may read (template_deps)."""
+
+    @staticmethod
+    def analyse(config: SiteConfig, env: jinja2.Environment, store: BuildCache) -> Templates:
+        """The site's templates, analysed once, then noted in `store`; it needs no content, so
+        a build does it while its workers read posts."""
+        fingerprint = templates_fingerprint(template_dirs(config))
+        return Templates(fingerprint, remembered_deps(env, f"{code_fingerprint()}|{fingerprint}",
+                                                      store))
+
+
 class PageKeys:
     """The input hash of each page: what its template may see, the templates, config and code.
 
@@ -288,13 +306,11 @@ class PageKeys:
         self.cards = Fingerprinter(post_keys, cards=True)
 
     @staticmethod
-    def of_site(site: Site, renderer: Renderer, post_keys: dict[str, str],
-                store: BuildCache) -> PageKeys:
-        """The page keys of a whole site (templates analysed once, then noted in `store`)."""
-        code, templates = code_fingerprint(), templates_fingerprint(template_dirs(site.config))
-        deps = remembered_deps(renderer.env, f"{code}|{templates}", store)
-        base = Fingerprinter(post_keys).key(code, repr(site.config), templates)
-        return PageKeys(base, deps, post_keys, site)
+    def of_site(site: Site, templates: Templates, post_keys: dict[str, str]) -> PageKeys:
+        """The page keys of a whole site."""
+        base = Fingerprinter(post_keys).key(code_fingerprint(), repr(site.config),
+                                            templates.fingerprint)
+        return PageKeys(base, templates.deps, post_keys, site)
 
     def globals_of(self, page: Page) -> list[str]:
         """The site-wide globals (posts, tags, films) the page's templates may read."""
@@ -427,6 +443,11 @@ class BuildCache:
                 db.execute("DELETE FROM page_outputs WHERE out = ?", (str(out),))
             db.executemany("INSERT OR REPLACE INTO page_outputs VALUES (?, ?, ?, ?, ?, ?)", rows)
         self._execute(write)
+
+    def checkpoint(self) -> None:
+        """Copy what the write-ahead log holds into the database now (closing does it too):
+        a build does it while its workers render, so that closing has little left to copy."""
+        self._execute(lambda db: db.execute("PRAGMA wal_checkpoint(PASSIVE)").close())
 
     def close(self) -> None:
         """Close the database."""

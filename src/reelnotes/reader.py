@@ -32,7 +32,9 @@ class CachedReader:
     """Every post's read result, from the cache or parsed now; `read` hands them out."""
 
     def __init__(self, config: SiteConfig, store: BuildCache, jobs: int,
-                 progress: Progress) -> None:
+                 progress: Progress, meanwhile: Callable[[], None] | None = None) -> None:
+        """Read every post; `meanwhile` runs once the first parsed post is back (the worker
+        processes are busy then), or at the end if none needs parsing."""
         salt = self.salt = config_fingerprint(config, code_fingerprint())
         self.store = store
         self.keys: dict[str, str] = {}
@@ -56,6 +58,10 @@ class CachedReader:
                 self.keys[item[1]] = key  # of the bytes parsed, even if saved since hashing
                 self.unsaved[key] = blob
             progress("reading posts", len(files) - len(misses) + done, len(files))
+            if done == 1 and meanwhile is not None:
+                meanwhile()
+        if not misses and meanwhile is not None:
+            meanwhile()
         self.parsed = len(misses)
         self.used = set(self.keys.values())
 

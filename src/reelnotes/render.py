@@ -162,12 +162,27 @@ def template_error(err: Exception, config: SiteConfig, page: str | None = None) 
     return TemplateError(Diagnostic(message, path, line, hint))
 
 
-class Renderer:
-    """Renders a Site's pages with one Jinja environment."""
+def compiled_environment(config: SiteConfig, cache_dir: Path) -> jinja2.Environment:
+    """make_environment, with every template compiled already (through the bytecode cache in
+    `cache_dir`); one that fails is left for the page that uses it to report."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    env = make_environment(config, cache_dir)
+    for name in env.list_templates(extensions=["html", "xml"]):
+        try:
+            env.get_template(name)
+        except (jinja2.TemplateError, OSError, UnicodeDecodeError):
+            continue
+    return env
 
-    def __init__(self, site: Site, cache_dir: Path | None = None) -> None:
+
+class Renderer:
+    """Renders a Site's pages with one Jinja environment (made for it, or `env`, made by
+    make_environment for the site's config)."""
+
+    def __init__(self, site: Site, cache_dir: Path | None = None,
+                 env: jinja2.Environment | None = None) -> None:
         self.site = site
-        self.env = make_environment(site.config, cache_dir)
+        self.env = env or make_environment(site.config, cache_dir)
         self.env.globals.update(tags=site.tags, films=site.films, posts=site.posts)
 
     def render(self, page: Page) -> str:
