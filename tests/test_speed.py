@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import pty
@@ -9,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -286,3 +288,26 @@ def test_a_fresh_staging_folder_is_written_in_place(tmp_path: Path,
     again = Update(out, {}, spare)  # its files may be links to the output's: never in place
     assert again.spare is not None and not again.scratch.clean
     again.abort()
+
+
+def test_a_change_within_a_clock_tick_is_caught_by_the_hash_of_the_bytes_read(
+        built_site: Site, cli: Callable[..., Result]) -> None:
+    # The posts were written just before the build: it kept a hash of each, taken by the
+    # reader from the very bytes it parsed (not by reading them a second time).
+    record = next(p for p in (built_site.root / ".reelnotes-cache").glob("manifest-*[!k]"))
+    form, saved = pickle.loads(record.read_bytes())
+    post = built_site.root / "content/posts/two.md"
+    assert saved.inputs.digests[str(post)] == hashlib.sha256(post.read_bytes()).hexdigest()
+    assert not saved.inputs.pending
+    # Now the post changes so fast that its stat is the one the manifest holds.
+    built_site.post("two", post_text("Second review", "2014-05-01", tags="[drama]",
+                                     body="Rewritten in the same tick."))
+    st = post.stat()
+    stats = {**saved.inputs.stats, str(post): (st.st_size, st.st_mtime_ns, st.st_ctime_ns,
+                                               st.st_ino)}
+    record.write_bytes(pickle.dumps((form, replace(saved, inputs=replace(saved.inputs,
+                                                                         stats=stats)))))
+    result = cli("build", "--site", built_site.root)
+    assert result.code == 0 and counts(result.out)["parsed"] == 1, result.out
+    assert "Rewritten in the same tick." in (
+        built_site.out / "posts/second-review/index.html").read_text()

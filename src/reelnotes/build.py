@@ -182,11 +182,11 @@ def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False,
     recorder = Recorder(record)
     try:
         if last is not None and last.patch is not None and last.fits(asked, out, now):
-            patched = _patch(config, out, last, inputs, recorder, started)
+            patched = _patch(config, out, last, inputs.settled(), recorder, started)
             if patched is not None:
                 return patched
-        result, content, index, stats = _build(config, out, drafts, future, now, progress,
-                                               jobs, started)
+        result, content, index, stats, inputs = _build(config, out, drafts, future, now,
+                                                       progress, jobs, started, inputs)
         if result.site is not None and result.site.posts:
             # (with no post, the feed is dated now: every build differs)
             from .site import publication_span
@@ -246,9 +246,11 @@ def _patch(config: SiteConfig, out: Path, last: Manifest, inputs: Inputs, record
 
 def _build(config: SiteConfig, out: Path, drafts: bool, future: bool, now: datetime,
            progress: Progress | None, jobs: int | None,
-           started: float) -> tuple[BuildReport, Content, PatchIndex | None, dict[str, Stat]]:
+           started: float, inputs: Inputs
+           ) -> tuple[BuildReport, Content, PatchIndex | None, dict[str, Stat], Inputs]:
     """Read, model, render and write the whole site (what changed of it); also return the
-    content read, what the next build needs to patch it, and the output's stats."""
+    content read, what the next build needs to patch it, the output's stats, and the inputs
+    with the hashes the reader took of pending files."""
     from . import feed, patch
     from .cache import BuildCache, PageKeys, Templates
     from .content import load_content
@@ -271,7 +273,7 @@ def _build(config: SiteConfig, out: Path, drafts: bool, future: bool, now: datet
             env = compiled_environment(config, config.root / CACHE_DIR / "jinja")
             made.append((env, Templates.analyse(config, env, store)))
 
-        reader = CachedReader(config, store, jobs, report, templates)
+        reader = CachedReader(config, store, jobs, report, templates, inputs.pending)
         try:
             content = load_content(config, read=reader.read, files=reader.files)
             reader.forget_the_rest()
@@ -309,7 +311,7 @@ def _build(config: SiteConfig, out: Path, drafts: bool, future: bool, now: datet
     return BuildReport(out, update.written, update.unchanged, len(site.posts), len(site.tags),
                        time.perf_counter() - started, tuple(content.warnings), site,
                        len(site.pages), rendered=rendered, parsed=reader.parsed), content, index, \
-        stats
+        stats, inputs.read(reader.digests)
 
 
 def _render_pages(site: Site, renderer: Renderer, keys: PageKeys, update: Update,

@@ -20,8 +20,8 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from collections.abc import Iterator
-from dataclasses import dataclass, fields
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -76,6 +76,11 @@ def _digest(path: str) -> str:
                 data = file.read()
     except OSError:
         return ""
+    return digest_of(data)
+
+
+def digest_of(data: bytes) -> str:
+    """The hash the manifest keeps of a file's bytes."""
     return hashlib.sha256(data).hexdigest()
 
 
@@ -93,11 +98,15 @@ class Inputs:
     """Stat by path."""
     digests: dict[str, str]
     """Bytes' hash by path, of the files changed just before the scan."""
+    pending: frozenset[str] = frozenset()
+    """Post files changed just before the scan whose hash the build's reader takes, from the
+    very bytes it reads (a cold build on a fresh clone reads each file once, not twice)."""
 
     @staticmethod
     def scan(config: SiteConfig, now_ns: int) -> Inputs:
         """Stat the site's inputs and reelnotes' source; hash those changed since
-        `now_ns` - RACY_NS (the wall clock, read before the scan)."""
+        `now_ns` - RACY_NS (the wall clock, read before the scan), but for post files, left
+        `pending`: `settled` hashes them, or the reader does (`read`)."""
         stats: dict[str, Stat] = {}
         for root in input_roots(config):
             stats.update(_stats(str(root), follow=True))
@@ -106,9 +115,22 @@ class Inputs:
             if stat is not None:
                 stats[str(source)] = stat
         racy = now_ns - RACY_NS
-        digests = {path: _digest(path) for path, stat in stats.items()
-                   if max(stat[1], stat[2]) > racy}
-        return Inputs(stats, digests)
+        posts = os.path.join(config.content_dir, "posts", "")
+        recent = [path for path, stat in stats.items() if max(stat[1], stat[2]) > racy]
+        pending = frozenset(path for path in recent if path.startswith(posts)
+                            and path.endswith(".md") and not os.path.basename(path)[0] == ".")
+        return Inputs(stats, {path: _digest(path) for path in recent if path not in pending},
+                      pending)
+
+    def settled(self) -> Inputs:
+        """These inputs with the pending files hashed now (before any is read)."""
+        return self.read({path: _digest(path) for path in self.pending})
+
+    def read(self, digests: Mapping[str, str]) -> Inputs:
+        """These inputs with the pending files' hashes, taken by the reader from the bytes it
+        read; one it did not read gets none that matches, so the next build checks it."""
+        return replace(self, digests={**self.digests, **{
+            path: digests.get(path, "") for path in self.pending}}, pending=frozenset())
 
     def same_as(self, old: Inputs) -> bool:
         """True if no file was added, removed or changed since `old` was scanned."""
