@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Any, TypeVar
 
 from . import urls
 from .markdown import absolute_links, plain_text
@@ -12,6 +13,23 @@ from .markdown import absolute_links, plain_text
 WORDS_PER_MINUTE = 230
 
 
+T = TypeVar("T")
+
+
+def _pickled_by_fields(cls: type[T]) -> type[T]:
+    """Pickle a frozen dataclass as its constructor's arguments: the state methods dataclasses
+    write for slotted classes are Python loops, which made pickling the posts between the
+    build's processes and the cache a third slower."""
+    names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+
+    def reduce(self: T) -> tuple[type[T], tuple[Any, ...]]:
+        return cls, tuple([getattr(self, name) for name in names])
+
+    setattr(cls, "__reduce__", reduce)  # noqa: B010 - mypy will not let a class method be set
+    return cls
+
+
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Film:
     """A film a post reviews."""
@@ -34,6 +52,7 @@ class Film:
     """External identifiers: imdb, tmdb, wikidata, letterboxd."""
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Epigraph:
     """A line quoted at the head of a post, and where it comes from."""
@@ -44,6 +63,7 @@ class Epigraph:
     """The work or person it is from."""
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Comment:
     """A reader's comment: untrusted text, rendered without raw HTML."""
@@ -60,6 +80,7 @@ class Comment:
     """1-based position under its post, for the permalink anchor."""
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Post:
     """One review or essay, validated and rendered to HTML."""
