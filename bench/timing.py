@@ -104,10 +104,13 @@ _copies = itertools.count(1)
 def fresh(site: Path) -> Path:
     """A new copy of a corpus (its sources only), for one cold build.
 
-    Builds delete and write thousands of files. On a disk with online discard (this one),
-    creating files in a folder where that has happened many times gets slower and slower,
-    by half again after a dozen builds, for every program alike. A cold build on a fresh
-    copy gives every run, and every generator, the same footing."""
+    The copies are kept until the harness ends: nothing is deleted while it times. This
+    machine's ext4 has no journal, and without one ext4 will not reuse an inode freed in the
+    last minute (five, while its table is unwritten): each new file or folder costs a scan
+    past every such inode in its group. Builds that run after thousands of files were
+    deleted create theirs up to ten times slower, for every program alike (perf shows the
+    time in recently_deleted). A cold build on a fresh copy, with no deletion before it,
+    gives every run, and every generator, the same footing."""
     copy = RUNS / f"{site.name}-{next(_copies)}"
     shutil.copytree(site, copy, symlinks=True, ignore=shutil.ignore_patterns(
         "build", ".reelnotes-cache", "floor-out",  # reelnotes and the floor
