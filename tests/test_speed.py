@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_incremental import tree
 
-from reelnotes.manifest import Manifest
+from reelnotes.manifest import Manifest, output_stats
 from reelnotes.markdown import _TextExtractor, plain_text, render_post
 from reelnotes.output import Update
 
@@ -311,3 +311,12 @@ def test_a_change_within_a_clock_tick_is_caught_by_the_hash_of_the_bytes_read(
     assert result.code == 0 and counts(result.out)["parsed"] == 1, result.out
     assert "Rewritten in the same tick." in (
         built_site.out / "posts/second-review/index.html").read_text()
+
+
+def test_a_cold_build_records_the_stat_of_every_output_file_as_a_walk_finds_it(
+        built_site: Site) -> None:
+    # (a cold build takes the stats as the files are written, not by a walk after the swap)
+    record = next(p for p in (built_site.root / ".reelnotes-cache").glob("manifest-*[!k]"))
+    _, saved = pickle.loads(record.read_bytes())
+    assert saved.outputs == output_stats(built_site.out)
+    assert len(saved.outputs) == len([p for p in built_site.out.rglob("*") if p.is_file()])

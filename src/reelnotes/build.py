@@ -303,7 +303,7 @@ def _build(config: SiteConfig, out: Path, drafts: bool, future: bool, now: datet
                 raise
         finally:
             reader.save()  # parsed posts are worth keeping even if the build failed
-        stats = output_stats(out)
+        stats = update.output_stats() or output_stats(out)
         update.record(stats)
         store.store_outputs(out, update.records)
     finally:

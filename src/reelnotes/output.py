@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .cache import OutputRecord
 from .errors import Diagnostic, OutputError
-from .manifest import Stat, output_path, running
+from .manifest import Stat, output_path, output_stat, running
 
 MARKER = ".reelnotes-build"
 MARKER_TEXT = "This folder is written by reelnotes build.\n"
@@ -146,6 +146,8 @@ class Update:
         folder.mkdir(parents=True, exist_ok=True)  # the output's file system, for the swap
         self.scratch = Scratch(out, folder, fresh=not out.is_dir(), clean=self.spare is None)
         self.pending: dict[str, Path] = {}
+        self.written_stats: dict[str, Stat] = {}
+        """In a tree staged afresh, the stat of each file as written (the swap keeps it)."""
         self.keys: dict[str, str] = {}
         self.records: dict[str, OutputRecord] = {}
         self.written = self.unchanged = 0
@@ -172,6 +174,10 @@ class Update:
         if changed:
             self.written += 1
             self.pending[dest] = self.scratch.where(dest)
+            if self.scratch.clean:  # taken now, while the workers render, not after the swap
+                stat = output_stat(str(self.pending[dest]))
+                if stat is not None:
+                    self.written_stats[dest] = stat
         else:
             self.unchanged += 1
             if key:
@@ -211,6 +217,9 @@ class Update:
             except OSError:  # a file system without hard links
                 shutil.copy2(self.out / dest, target)
         (self.scratch.folder / MARKER).write_text(MARKER_TEXT)
+        marker = output_stat(str(self.scratch.folder / MARKER))
+        if marker is not None and not kept:
+            self.written_stats[MARKER] = marker
         if not self.out.exists():
             os.rename(self.scratch.folder, self.out)
         elif _exchange(self.scratch.folder, self.out):
@@ -220,6 +229,13 @@ class Update:
             os.rename(self.out, old)
             os.rename(self.scratch.folder, self.out)
             shutil.rmtree(old, ignore_errors=True)
+
+    def output_stats(self) -> dict[str, Stat] | None:
+        """After commit, the stat of every file in the output as manifest.output_stats gives
+        it, when this update wrote them all into a fresh tree (a cold build): else None."""
+        if MARKER not in self.written_stats or len(self.written_stats) != len(self.keys) + 1:
+            return None
+        return {output_path(self.out, dest): stat for dest, stat in self.written_stats.items()}
 
     def record(self, stats: Mapping[str, Stat]) -> None:
         """Record the files this update wrote (after commit), from the stats of the output's
