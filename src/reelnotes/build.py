@@ -44,8 +44,8 @@ from .theme import theme_static
 if TYPE_CHECKING:
     import jinja2
 
-    from .cache import PageKeys
     from .content import Content
+    from .keys import PageKeys, Templates
     from .output import Scratch, Update
     from .reader import Progress
     from .render import Renderer
@@ -251,13 +251,14 @@ def _build(config: SiteConfig, out: Path, drafts: bool, future: bool, now: datet
     """Read, model, render and write the whole site (what changed of it); also return the
     content read, what the next build needs to patch it, the output's stats, and the inputs
     with the hashes the reader took of pending files."""
-    from . import feed, patch
-    from .cache import BuildCache, PageKeys, Templates
+    # Jinja and what uses it (keys, render, patch) are imported while the workers read posts,
+    # which do not need them: the reading starts sooner
+    from . import feed
+    from .cache import BuildCache
     from .content import load_content
     from .output import Update, check_out_dir, clean_stale
     from .parallel import default_jobs
     from .reader import CachedReader
-    from .render import Renderer, compiled_environment
     from .site import build_site
 
     check_out_dir(out)
@@ -270,6 +271,10 @@ def _build(config: SiteConfig, out: Path, drafts: bool, future: bool, now: datet
         def templates() -> None:
             """While the workers read posts: compile the templates (once, for all the render
             workers, which inherit them) and analyse them for the page keys."""
+            from . import patch  # noqa: F401 - imported here for later, see above
+            from .keys import Templates
+            from .render import compiled_environment
+
             env = compiled_environment(config, config.root / CACHE_DIR / "jinja")
             made.append((env, Templates.analyse(config, env, store)))
 
@@ -278,6 +283,10 @@ def _build(config: SiteConfig, out: Path, drafts: bool, future: bool, now: datet
             content = load_content(config, read=reader.read, files=reader.files)
             reader.forget_the_rest()
             site = build_site(config, content.posts, drafts=drafts, future=future, now=now)
+            from . import patch
+            from .keys import PageKeys
+            from .render import Renderer
+
             env, analysed = made[0]
             renderer = Renderer(site, env=env)
             keys = PageKeys.of_site(site, analysed, reader.keys)

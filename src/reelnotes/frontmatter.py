@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from .errors import Diagnostic
 
-_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    import yaml
 
 
-class _Loader(_Base):  # type: ignore[misc]
-    """The C safe loader when present, with dates left as text so we can check them ourselves."""
+@functools.cache
+def _loader() -> Any:
+    """The C safe loader when present, with dates left as text so we can check them ourselves.
 
+    PyYAML is imported only when a front matter needs more than _plain_front_matter reads."""
+    import yaml
 
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in _Base.yaml_implicit_resolvers.items()
-}
+    base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class Loader(base):  # type: ignore[misc]
+        pass
+
+    Loader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in base.yaml_implicit_resolvers.items()
+    }
+    return Loader
 
 KeyPath = tuple[str | int, ...]
 
@@ -112,7 +121,9 @@ def parse_yaml(text: str, first_line: int = 1) -> tuple[Any, dict[KeyPath, int]]
 
 def parse_any_yaml(text: str, first_line: int = 1) -> tuple[Any, dict[KeyPath, int]]:
     """parse_yaml by libyaml and PyYAML alone, for any YAML."""
-    loader = _Loader(text)
+    import yaml
+
+    loader = _loader()(text)
     try:
         node = loader.get_single_node()
         lines: dict[KeyPath, int] = {}
@@ -177,7 +188,7 @@ def _scalar(value: str, flow: bool) -> Any:
         if _FLOAT.fullmatch(value):
             return float(value)
         if _DAY.fullmatch(value):
-            return value  # (dates stay text: see _Loader)
+            return value  # (dates stay text: see _loader)
         if not value.strip(_NUMERIC):
             return _FAIL  # may be a number YAML reads otherwise: 0x1f, 1_000, 1:20, 4.
     unsafe = _IN_PLAIN_FLOW if flow else _IN_PLAIN_BLOCK
@@ -273,6 +284,8 @@ def _block(block: list[tuple[int, str]], key: str, lines: dict[KeyPath, int]) ->
 def _index(node: yaml.Node, path: KeyPath, first_line: int, lines: dict[KeyPath, int],
            seen_nodes: set[int]) -> None:
     """Record each key's line; reject duplicate keys and aliases (*name)."""
+    import yaml
+
     if isinstance(node, yaml.CollectionNode):
         # An alias is the same node met twice: refusing it stops cycles and alias bombs.
         if id(node) in seen_nodes:

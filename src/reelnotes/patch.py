@@ -1,7 +1,7 @@
 """A rebuild for the common edit: posts changed in their bodies only, past their summaries.
 
 Such an edit changes nothing a list, a feed or the sitemap shows of a post: its title, date,
-tags, film, rating and summary (its card, cache.card_digest) are as they were. The pages whose
+tags, film, rating and summary (its card, keys.card_digest) are as they were. The pages whose
 keys hold its body are its own, and its neighbours' when the post template reads bodies. The
 last full build left what it takes to make those pages again in the manifest (PatchIndex): the
 order of the posts, their cache keys and cards, and which posts a feed carries. So the build
@@ -22,18 +22,11 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from . import urls
-from .cache import (
-    BuildCache,
-    PageKeys,
-    TemplateDeps,
-    card_digest,
-    code_fingerprint,
-    config_fingerprint,
-    post_key,
-)
+from .cache import BuildCache, code_fingerprint, config_fingerprint, post_key
 from .config import SiteConfig
 from .content import read_post
 from .errors import TemplateError
+from .keys import PageKeys, TemplateDeps, card_digest
 from .manifest import Inputs, Manifest, PatchIndex
 from .model import Post
 from .render import Renderer
