@@ -40,7 +40,7 @@ def templates_fingerprint(dirs: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
-BODY_FIELDS = frozenset({"body_html", "word_count", "reading_minutes", "feed_html"})
+BODY_FIELDS = frozenset({"body", "body_html", "word_count", "reading_minutes", "feed_html"})
 """A post's attributes that come from its body past the summary: a page that reads none of
 them shows the same whatever the rest of the body says."""
 _ATTRIBUTE_FILTERS = frozenset({"attr", "map", "selectattr", "rejectattr", "sort", "groupby",
