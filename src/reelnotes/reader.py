@@ -15,6 +15,8 @@ from .manifest import digest_of
 from .parallel import fan_out
 
 Progress = Callable[[str, int, int], None]
+SAVE_EVERY = 256
+"""Parsed posts stored in the cache in one go while reading."""
 
 
 def _read_one(item: tuple[Path, str, SiteConfig, str, bool]) -> tuple[str, bytes, str]:
@@ -67,6 +69,8 @@ class CachedReader:
             if key:
                 self.keys[item[1]] = key  # of the bytes parsed, even if saved since hashing
                 self.unsaved[key] = blob
+                if len(self.unsaved) >= SAVE_EVERY:
+                    self.save()
             if hashed:
                 self.digests[str(item[0])] = hashed
             progress("reading posts", len(files) - len(misses) + done, len(files))
@@ -97,8 +101,9 @@ class CachedReader:
         return result
 
     def save(self) -> None:
-        """Store the posts this build parsed in the cache, once (a later call stores nothing);
-        the build calls it while worker processes render pages and its own process waits."""
+        """Store the posts parsed and not stored yet in the cache. The reader does it as they
+        come, a batch at a time: the pickles are not kept in memory that render workers,
+        forked later, would share."""
         self.store.store_pickled(self.unsaved)
         self.unsaved = {}
 
