@@ -1,7 +1,5 @@
 """Run reelnotes as `python -m reelnotes`."""
 
-import sys
+from .cli import run
 
-from .cli import main
-
-sys.exit(main())
+run()
