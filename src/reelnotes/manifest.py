@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from pathlib import Path
@@ -49,21 +49,31 @@ def _stat(path: str, *, follow: bool) -> Stat | None:
     return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
 
 
-def _stats(root: str, *, follow: bool) -> Iterator[tuple[str, Stat]]:
-    """(path, stat) of every file and symlink under `root`; like the build's own rglob, it does
-    not descend into symlinked folders (their own stat is recorded)."""
+def _stats(root: str, *, follow: bool, into: dict[str, Stat] | None = None) -> dict[str, Stat]:
+    """The stat of every file and symlink under `root`, by path, added `into` a dict; like the
+    build's own walk, it does not descend into symlinked folders (their own stat is kept).
+    (One loop, no generator: it runs over every input and output file of every build.)"""
+    found: dict[str, Stat] = {} if into is None else into
     try:
         with os.scandir(root) as entries:
-            found = list(entries)
+            listed = list(entries)
     except OSError:
-        return
-    for entry in found:
+        return found
+    stat = os.stat
+    for entry in listed:
         if entry.is_dir(follow_symlinks=False):
-            yield from _stats(entry.path, follow=follow)
+            _stats(entry.path, follow=follow, into=found)
             continue
-        stat = _stat(entry.path, follow=follow)
-        if stat is not None:
-            yield entry.path, stat
+        path = entry.path
+        try:
+            st = stat(path, follow_symlinks=follow)
+        except OSError:
+            fallback = _stat(path, follow=follow)
+            if fallback is not None:
+                found[path] = fallback
+            continue
+        found[path] = st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
+    return found
 
 
 def _digest(path: str) -> str:
@@ -109,7 +119,7 @@ class Inputs:
         `pending`: `settled` hashes them, or the reader does (`read`)."""
         stats: dict[str, Stat] = {}
         for root in input_roots(config):
-            stats.update(_stats(str(root), follow=True))
+            _stats(str(root), follow=True, into=stats)
         for source in sorted(Path(__file__).parent.glob("*.py")):
             stat = _stat(str(source), follow=True)
             if stat is not None:
@@ -159,7 +169,7 @@ def output_stat(path: str) -> Stat | None:
 
 def output_stats(out: Path) -> dict[str, Stat]:
     """The stat of every file in the output folder."""
-    return dict(_stats(str(out), follow=False))
+    return _stats(str(out), follow=False)
 
 
 def request(config: SiteConfig, out: Path, *, drafts: bool, future: bool) -> str:
