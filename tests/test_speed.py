@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from test_incremental import tree
 
 from reelnotes.manifest import Manifest, output_stats
-from reelnotes.markdown import _TextExtractor, plain_text, render_post
+from reelnotes.markdown import parsed_text, plain_text, render_post
 from reelnotes.output import Update
 
 
@@ -203,10 +203,7 @@ def test_failure_while_staging_leaves_output_as_it_was(built_site: Site,
 
 def reference_text(fragment: str) -> str:
     """plain_text as the HTML parser alone computes it."""
-    parser = _TextExtractor()
-    parser.feed(fragment)
-    parser.close()
-    return " ".join("".join(parser.parts).split())
+    return " ".join(parsed_text(fragment).split())
 
 
 MARKUP = st.sampled_from(["<p>", "</p>", "<a href=\"/x\">", "</a>", "<sup>", "</sup>", "<br />",

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from functools import cache, partial
 from html import escape as html_escape
 from html import unescape as html_unescape
-from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urljoin
 
@@ -591,23 +590,33 @@ def render_comment(text: str) -> str:
     return str(_comment_parser().render(text))
 
 
-class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip = 0
+def parsed_text(fragment: str) -> str:
+    """The text of an HTML fragment by the standard library's HTML parser (text_of's slow
+    path, for markup not of the plain shape markdown-it writes), whitespace as it is."""
+    from html.parser import HTMLParser  # here: a post of plain markup never needs it
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style", "sup"):
-            self._skip += 1
+    class TextExtractor(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.parts: list[str] = []
+            self._skip = 0
 
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style", "sup") and self._skip:
-            self._skip -= 1
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag in ("script", "style", "sup"):
+                self._skip += 1
 
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(data)
+        def handle_endtag(self, tag: str) -> None:
+            if tag in ("script", "style", "sup") and self._skip:
+                self._skip -= 1
+
+        def handle_data(self, data: str) -> None:
+            if not self._skip:
+                self.parts.append(data)
+
+    parser = TextExtractor()
+    parser.feed(fragment)
+    parser.close()
+    return "".join(parser.parts)
 
 
 # Tags and comments of the plain shape markdown-it writes; anything else takes the slow path.
@@ -631,10 +640,7 @@ def text_of(fragment: str) -> str:
                 text = "".join([html_unescape(p) if "&" in p else p
                                 for p in _SIMPLE_MARKUP.split(fragment)])
             return text
-    parser = _TextExtractor()
-    parser.feed(fragment)
-    parser.close()
-    return "".join(parser.parts)
+    return parsed_text(fragment)
 
 
 def escape(text: str) -> str:
