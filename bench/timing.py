@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -110,12 +111,14 @@ def fresh(site: Path) -> Path:
     past every such inode in its group. Builds that run after thousands of files were
     deleted create theirs up to ten times slower, for every program alike (perf shows the
     time in recently_deleted). A cold build on a fresh copy, with no deletion before it,
-    gives every run, and every generator, the same footing."""
+    gives every run, and every generator, the same footing. Nor does a build inherit the
+    write-back of files written before it (its copy's, the last build's): all are flushed."""
     copy = RUNS / f"{site.name}-{next(_copies)}"
     shutil.copytree(site, copy, symlinks=True, ignore=shutil.ignore_patterns(
         "build", ".reelnotes-cache", "floor-out",  # reelnotes and the floor
         "public", "resources", "_site", "node_modules",  # Hugo, Eleventy
         "output", "__pycache__", "cache"))  # Pelican
+    os.sync()  # the copy's writes, and the last build's, reach the disk before the timing
     return copy
 
 
