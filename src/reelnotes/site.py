@@ -133,17 +133,19 @@ def publication_span(posts: list[Post], *, drafts: bool, future: bool,
 
 
 def build_tags(posts: tuple[Post, ...]) -> tuple[Tag, ...]:
-    """Group posts by tag slug; two spellings of one slug are one tag."""
+    """Group posts (given newest first) by tag slug; two spellings of one slug are one tag,
+    named as the first post by file name spells it."""
     names: dict[str, str] = {}
-    groups: dict[str, list[Post]] = defaultdict(list)
     for post in sorted(posts, key=lambda p: p.src_path):
         for name in post.tags:
-            slug = urls.slugify(name)
-            names.setdefault(slug, name)
-            group = groups[slug]
+            names.setdefault(urls.slugify(name), name)
+    groups: dict[str, list[Post]] = defaultdict(list)
+    for post in posts:  # (so each group is newest first too)
+        for name in post.tags:
+            group = groups[urls.slugify(name)]
             if not group or group[-1] is not post:  # two spellings in one post: list it once
                 group.append(post)
-    tags = [Tag(names[s], s, newest_first(groups[s])) for s in groups]
+    tags = [Tag(names[s], s, tuple(groups[s])) for s in groups]
     return tuple(sorted(tags, key=lambda t: (t.name.casefold(), t.slug)))
 
 
