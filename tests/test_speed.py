@@ -317,3 +317,21 @@ def test_a_cold_build_records_the_stat_of_every_output_file_as_a_walk_finds_it(
     _, saved = pickle.loads(record.read_bytes())
     assert saved.outputs == output_stats(built_site.out)
     assert len(saved.outputs) == len([p for p in built_site.out.rglob("*") if p.is_file()])
+
+
+@pytest.mark.parametrize("broken", [False, True])
+def test_the_command_exits_at_once_and_loses_no_output(site: Site, broken: bool) -> None:
+    # `reelnotes` skips the interpreter's teardown (cli.run): what it printed into a pipe,
+    # and its exit code, must still come out whole
+    site.post("one", post_text("First review", "2013-04-09"))
+    if broken:
+        site.post("two", post_text("Second review", "April 9"))
+    proc = subprocess.run([sys.executable, "-m", "reelnotes", "build", "--site", str(site.root)],
+                          capture_output=True, text=True, check=False)
+    if broken:
+        assert proc.returncode == 1 and proc.stdout == ""
+        assert proc.stderr.splitlines()[-1] == "reelnotes: build failed: 1 problem"
+        assert proc.stderr.splitlines()[0].startswith("content/posts/two.md:")
+    else:
+        assert proc.returncode == 0 and proc.stderr == ""
+        assert counts(proc.stdout)["written"] == counts(proc.stdout)["files"] > 0
