@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -17,7 +18,7 @@ from typing import Any
 
 import lxml.html
 import pytest
-from conftest import Response, Result, Site, http_request, post_text
+from conftest import CONFIG, Response, Result, Site, http_request, post_text
 
 from reelnotes.serve import DevServer, ServeOptions, is_editor_temp
 
@@ -348,3 +349,24 @@ def test_build_never_loads_watchdog_nor_the_live_script(blog: Site) -> None:
     for page in blog.out.rglob("*.html"):
         doc = lxml.html.fromstring(page.read_bytes())
         assert doc.xpath("//script[@data-events]") == [], page
+
+
+def test_a_rebuild_that_parses_many_posts_uses_worker_processes(site: Site) -> None:
+    # In the server, builds run beside its threads: posts are parsed by workers started by a
+    # fork server, whose parent is that server, not the build (they used to exit at once,
+    # and every rebuild that parsed 64 posts or more failed)
+    for i in range(70):
+        site.post(f"p{i:02d}", post_text(f"Post {i}", f"2013-01-{i % 28 + 1:02d}",
+                                         body=f"Body {i}."))
+    server = start(site, watch=True)
+    try:
+        assert server.state.snapshot.epoch == 1
+        assert threading.active_count() > 1  # so the rebuild cannot fork
+        site.write("reelnotes.toml", CONFIG.replace("A test blog.", "Every post parsed again."))
+        eventually(lambda: "Every post parsed again." in
+                   lxml.html.fromstring(request(server, "/")[2]).xpath(
+                       "string(//meta[@name='description']/@content)"))
+        assert server.state.snapshot.errors == ()
+        assert any("70 posts parsed" in line for line in server.lines)  # type: ignore[attr-defined]
+    finally:
+        server.stop()

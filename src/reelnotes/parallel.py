@@ -46,16 +46,20 @@ def pool(jobs: int, init: Callable[..., None] | None, initargs: tuple[Any, ...])
     from concurrent.futures import ProcessPoolExecutor
 
     libc()  # loaded here, so that forked workers have it already
-    return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(start_method()),
-                               initializer=_start_worker, initargs=(os.getpid(), init, initargs))
+    method = start_method()
+    # A forked worker's parent is the build; one started by a fork server (or spawned), the
+    # server's, which lives as long as the build
+    parent = os.getpid() if method == "fork" else None
+    return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method),
+                               initializer=_start_worker, initargs=(parent, init, initargs))
 
 
-def _start_worker(parent: int, init: Callable[..., None] | None,
+def _start_worker(parent: int | None, init: Callable[..., None] | None,
                   initargs: tuple[Any, ...]) -> None:
-    """Tie a worker's life to the build's: a forked worker holds both ends of the pool's
+    """Tie a worker's life to its parent's: a forked worker holds both ends of the pool's
     pipes, so it would never see a killed build's end and would wait forever."""
     die_with_parent()
-    if os.getppid() != parent:  # the build died before the tie was made
+    if parent is not None and os.getppid() != parent:  # the build died before the tie
         os._exit(1)
     if init is not None:
         init(*initargs)
