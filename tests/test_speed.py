@@ -335,3 +335,13 @@ def test_the_command_exits_at_once_and_loses_no_output(site: Site, broken: bool)
     else:
         assert proc.returncode == 0 and proc.stderr == ""
         assert counts(proc.stdout)["written"] == counts(proc.stdout)["files"] > 0
+
+
+def test_a_build_with_stdout_closed_still_builds(site: Site) -> None:
+    # (`reelnotes build >&-`: Python then has no sys.stdout at all)
+    site.post("one", post_text("First review", "2013-04-09"))
+    proc = subprocess.run([sys.executable, "-m", "reelnotes", "build", "--site", str(site.root)],
+                          stderr=subprocess.PIPE, text=True, check=False,
+                          preexec_fn=lambda: os.close(1))  # noqa: PLW1509 - no threads here
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert (site.root / "build/posts/first-review/index.html").is_file()

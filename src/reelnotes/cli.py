@@ -62,9 +62,10 @@ class LiveLine:
         self.shown = False
 
     @staticmethod
-    def wanted(stream: TextIO, quiet: bool) -> bool:
-        """Only on a terminal, not in CI, not with --quiet."""
-        return not quiet and not os.environ.get("CI") and stream.isatty()
+    def wanted(stream: TextIO | None, quiet: bool) -> bool:
+        """Only on a terminal, not in CI, not with --quiet (nor with no stdout at all)."""
+        return (not quiet and not os.environ.get("CI") and stream is not None
+                and stream.isatty())
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         """Show `stage: done/total`, at most ten times a second."""
@@ -318,11 +319,11 @@ def run() -> None:
     """
     code = main()
     if threading.active_count() == 1:
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        except (BrokenPipeError, OSError):
-            pass
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (AttributeError, OSError, ValueError):  # none, a closed pipe, closed
+                pass
         os._exit(code)
     sys.exit(code)
 
