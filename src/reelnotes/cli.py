@@ -226,69 +226,90 @@ class VersionAction(argparse._VersionAction):
         super().__call__(parser, namespace, values, option_string)
 
 
-def parser() -> argparse.ArgumentParser:
-    """The argument parser for every command."""
+COMMANDS = ("build", "serve", "init", "new", "check", "import")
+
+
+def parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser for every command, or with `only` one of them: each parser costs
+    a millisecond or so (argparse looks its messages up in gettext's catalogues)."""
     top = argparse.ArgumentParser(
         prog="reelnotes", description="A static site generator for a film-review blog.")
     top.add_argument("--version", action=VersionAction)
     commands = top.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
-
-    b = commands.add_parser("build", help="build the site into build/",
-                            description="Build the site folder into a static site.")
-    add_site_option(b)
-    b.add_argument("--out", metavar="DIR", help="the output folder (default: SITE/build)")
-    b.add_argument("--drafts", action="store_true", help="include posts with draft: true")
-    b.add_argument("--future", action="store_true", help="include posts dated in the future")
-    b.add_argument("--base-url", metavar="URL", help="override base_url from reelnotes.toml")
-    b.add_argument("--quiet", "-q", action="store_true", help="print nothing but problems")
-    b.add_argument("--jobs", "-j", type=int, metavar="N",
-                   help="processes to use (default: one per CPU)")
-    b.set_defaults(run=cmd_build)
-
-    s = commands.add_parser("serve", help="preview the site, rebuilding on change",
-                            description="Build the site into .reelnotes-cache/serve/ and serve "
-                            "it; with --watch, rebuild and reload the browser on every save.")
-    add_site_option(s)
-    s.add_argument("--watch", action="store_true", help="rebuild and live-reload on change")
-    s.add_argument("--port", type=int, default=8000, help="the port (default: 8000)")
-    s.add_argument("--host", default="127.0.0.1",
-                   help="the address to listen on (default: 127.0.0.1, this machine only)")
-    s.add_argument("--drafts", action="store_true", help="include posts with draft: true")
-    s.add_argument("--poll", action="store_true",
-                   help="poll for changes (network drives, containers) instead of OS events")
-    s.set_defaults(run=cmd_serve)
-
-    i = commands.add_parser("init", help="create a new site", description="Create a new, "
-                            "working site: settings, one sample post, and optionally the theme.")
-    i.add_argument("dir", metavar="DIR", help="the new site's folder (new or empty)")
-    i.add_argument("--with-templates", action="store_true",
-                   help="copy the built-in theme's templates into DIR/templates to edit them")
-    i.set_defaults(run=cmd_init)
-
-    n = commands.add_parser("new", help="start a new draft post",
-                            description="Write content/posts/<date>-<slug>.md with draft: true.")
-    n.add_argument("title", help="the post's title")
-    n.add_argument("--film", metavar="NAME", help="the film the post reviews")
-    n.add_argument("--year", type=int, help="the film's year of release")
-    n.add_argument("--tags", metavar="A,B", help="comma-separated tags")
-    add_site_option(n)
-    n.set_defaults(run=cmd_new)
-
-    c = commands.add_parser("check", help="validate the site without building it",
-                            description="Check every post, comment file, template and "
-                            "internal link; write nothing; exit 1 on any error.")
-    add_site_option(c)
-    c.add_argument("--drafts", action="store_true", help="check as if drafts were published")
-    c.set_defaults(run=cmd_check)
-    add_import_parser(commands)
+    if only is None:
+        for name in COMMANDS:
+            _command_parser(commands, name)
+    else:
+        _command_parser(commands, only)
     return top
+
+
+def _command_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser],
+                    name: str) -> None:
+    """Add the parser of one command."""
+    if name == "import":
+        add_import_parser(commands)
+        return
+    if name == "build":
+        b = commands.add_parser("build", help="build the site into build/",
+                                description="Build the site folder into a static site.")
+        add_site_option(b)
+        b.add_argument("--out", metavar="DIR", help="the output folder (default: SITE/build)")
+        b.add_argument("--drafts", action="store_true", help="include posts with draft: true")
+        b.add_argument("--future", action="store_true", help="include posts dated in the future")
+        b.add_argument("--base-url", metavar="URL", help="override base_url from reelnotes.toml")
+        b.add_argument("--quiet", "-q", action="store_true", help="print nothing but problems")
+        b.add_argument("--jobs", "-j", type=int, metavar="N",
+                       help="processes to use (default: one per CPU)")
+        b.set_defaults(run=cmd_build)
+    elif name == "serve":
+        s = commands.add_parser("serve", help="preview the site, rebuilding on change",
+                                description="Build the site into .reelnotes-cache/serve/ and serve "
+                                "it; with --watch, rebuild and reload the browser on every save.")
+        add_site_option(s)
+        s.add_argument("--watch", action="store_true", help="rebuild and live-reload on change")
+        s.add_argument("--port", type=int, default=8000, help="the port (default: 8000)")
+        s.add_argument("--host", default="127.0.0.1",
+                       help="the address to listen on (default: 127.0.0.1, this machine only)")
+        s.add_argument("--drafts", action="store_true", help="include posts with draft: true")
+        s.add_argument("--poll", action="store_true",
+                       help="poll for changes (network drives, containers) instead of OS events")
+        s.set_defaults(run=cmd_serve)
+    elif name == "init":
+        i = commands.add_parser("init", help="create a new site",
+                                description="Create a new, working site: settings, one sample "
+                                "post, and optionally the theme.")
+        i.add_argument("dir", metavar="DIR", help="the new site's folder (new or empty)")
+        i.add_argument("--with-templates", action="store_true",
+                       help="copy the built-in theme's templates into DIR/templates to edit them")
+        i.set_defaults(run=cmd_init)
+    elif name == "new":
+        n = commands.add_parser(
+            "new", help="start a new draft post",
+            description="Write content/posts/<date>-<slug>.md with draft: true.")
+        n.add_argument("title", help="the post's title")
+        n.add_argument("--film", metavar="NAME", help="the film the post reviews")
+        n.add_argument("--year", type=int, help="the film's year of release")
+        n.add_argument("--tags", metavar="A,B", help="comma-separated tags")
+        add_site_option(n)
+        n.set_defaults(run=cmd_new)
+    elif name == "check":
+        c = commands.add_parser("check", help="validate the site without building it",
+                                description="Check every post, comment file, template and "
+                                "internal link; write nothing; exit 1 on any error.")
+        add_site_option(c)
+        c.add_argument("--drafts", action="store_true", help="check as if drafts were published")
+        c.set_defaults(run=cmd_check)
+
+
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run reelnotes with `argv`; return the exit code."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
-        args = parser().parse_args(argv)
+        args = parser(argv[0] if argv and argv[0] in COMMANDS else None).parse_args(argv)
     except SystemExit as stop:
         return int(stop.code or 0) if isinstance(stop.code, int) else EXIT_USAGE
     try:
