@@ -230,12 +230,10 @@ def _plain_front_matter(text: str, first_line: int) -> tuple[Any, dict[KeyPath, 
     at = 0
     while at < len(rows):
         line, row = rows[at]
-        match = _KEY.match(row)
+        match = _plain_key(row, data)
         if match is None:
             return None
         key, value = match.group(1), (match.group(2) or "").rstrip(" ")
-        if key in data or key in _BOOLS or key in _NULLS:
-            return None
         lines[(key,)] = line
         at += 1
         if value:
@@ -249,6 +247,16 @@ def _plain_front_matter(text: str, first_line: int) -> tuple[Any, dict[KeyPath, 
         if data[key] is _FAIL:
             return None
     return (data or None), lines
+
+
+def _plain_key(row: str, taken: dict[str, Any]) -> re.Match[str] | None:
+    """The `key: value` match of a row whose key is text, and new in its mapping (YAML reads
+    yes, on, null... as other values; a duplicate is libyaml's to report)."""
+    match = _KEY.match(row)
+    if match is None or match.group(1) in taken or match.group(1) in _BOOLS or (
+            match.group(1) in _NULLS):
+        return None
+    return match
 
 
 def _block(block: list[tuple[int, str]], key: str, lines: dict[KeyPath, int]) -> Any:
@@ -269,9 +277,8 @@ def _block(block: list[tuple[int, str]], key: str, lines: dict[KeyPath, int]) ->
             if items[-1] is _FAIL:
                 return _FAIL
             continue
-        match = _KEY.match(row)
-        if match is None or not match.group(2) or match.group(1) in mapping or (
-                match.group(1) in _BOOLS or match.group(1) in _NULLS):
+        match = _plain_key(row, mapping)
+        if match is None or not match.group(2):
             return _FAIL
         name = match.group(1)
         lines[(key, name)] = line
