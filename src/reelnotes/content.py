@@ -61,8 +61,8 @@ def count_words(text: str) -> int:
     """Words for the reading time: spaced words, plus half a word per CJK character."""
     if text.isascii() or not _MAYBE_CJK.search(text.encode("utf-8", "surrogatepass")):
         return len(text.split())
-    cjk = len(_cjk().findall(text))
-    return len(_cjk().sub(" ", text).split()) + (cjk + 1) // 2
+    cjk = _cjk()
+    return len(cjk.sub(" ", text).split()) + (len(cjk.findall(text)) + 1) // 2
 
 
 def read_post(path: Path, rel: str, config: SiteConfig, slug: str | None = None,
@@ -184,14 +184,13 @@ def post_files(config: SiteConfig) -> list[Path]:
     root = config.content_dir / "posts"
     if not root.is_dir():
         return []
-    found: list[tuple[tuple[str, ...], str]] = []
+    found: list[tuple[str, ...]] = []
     _walk_posts(str(root), (), found)
     found.sort()  # by path parts, as Paths sort, without their slow __lt__
-    return [root.joinpath(*parts) for parts, _ in found]
+    return [root.joinpath(*parts) for parts in found]
 
 
-def _walk_posts(folder: str, parts: tuple[str, ...],
-                found: list[tuple[tuple[str, ...], str]]) -> None:
+def _walk_posts(folder: str, parts: tuple[str, ...], found: list[tuple[str, ...]]) -> None:
     """What rglob("*.md") finds under `folder` that is a file (a link to one counts) and not
     hidden, with a stat only for links: folders linked to are not entered, as with rglob."""
     with os.scandir(folder) as entries:
@@ -200,7 +199,7 @@ def _walk_posts(folder: str, parts: tuple[str, ...],
                 _walk_posts(entry.path, (*parts, entry.name), found)
             elif (entry.name.endswith(".md") and not entry.name.startswith(".")
                   and entry.is_file()):
-                found.append(((*parts, entry.name), entry.path))
+                found.append((*parts, entry.name))
 
 
 Reader = Callable[[Path, str, SiteConfig, str | None], tuple[Post | None, list[Diagnostic]]]

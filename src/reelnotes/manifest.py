@@ -128,7 +128,7 @@ class Inputs:
         posts = os.path.join(config.content_dir, "posts", "")
         recent = [path for path, stat in stats.items() if max(stat[1], stat[2]) > racy]
         pending = frozenset(path for path in recent if path.startswith(posts)
-                            and path.endswith(".md") and not os.path.basename(path)[0] == ".")
+                            and path.endswith(".md") and not os.path.basename(path).startswith("."))
         return Inputs(stats, {path: _digest(path) for path in recent if path not in pending},
                       pending)
 
