@@ -251,8 +251,8 @@ def _build(config: SiteConfig, out: Path, drafts: bool, future: bool, now: datet
     """Read, model, render and write the whole site (what changed of it); also return the
     content read, what the next build needs to patch it, the output's stats, and the inputs
     with the hashes the reader took of pending files."""
-    # Jinja and what uses it (keys, render, patch) are imported while the workers read posts,
-    # which do not need them: the reading starts sooner
+    # Jinja and what uses it (keys, render) are imported while the workers read posts, which
+    # do not need them: the reading starts sooner
     from . import feed
     from .cache import BuildCache
     from .content import load_content
@@ -271,7 +271,6 @@ def _build(config: SiteConfig, out: Path, drafts: bool, future: bool, now: datet
         def templates() -> None:
             """While the workers read posts: compile the templates (once, for all the render
             workers, which inherit them) and analyse them for the page keys."""
-            from . import patch  # noqa: F401 - imported here for later, see above
             from .keys import Templates
             from .render import compiled_environment
 
