@@ -33,6 +33,12 @@ def add_site_option(command: argparse.ArgumentParser) -> None:
                          help="the site folder (default: .)")
 
 
+def add_drafts_option(command: argparse.ArgumentParser,
+                      text: str = "include posts with draft: true") -> None:
+    """The --drafts option of the commands that can show a site's drafts."""
+    command.add_argument("--drafts", action="store_true", help=text)
+
+
 def site_root(args: argparse.Namespace) -> Path:
     """The --site folder, which must exist."""
     root = Path(args.site).absolute()
@@ -256,7 +262,7 @@ def _command_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser
                                 description="Build the site folder into a static site.")
         add_site_option(b)
         b.add_argument("--out", metavar="DIR", help="the output folder (default: SITE/build)")
-        b.add_argument("--drafts", action="store_true", help="include posts with draft: true")
+        add_drafts_option(b)
         b.add_argument("--future", action="store_true", help="include posts dated in the future")
         b.add_argument("--base-url", metavar="URL", help="override base_url from reelnotes.toml")
         b.add_argument("--quiet", "-q", action="store_true", help="print nothing but problems")
@@ -272,7 +278,7 @@ def _command_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser
         s.add_argument("--port", type=int, default=8000, help="the port (default: 8000)")
         s.add_argument("--host", default="127.0.0.1",
                        help="the address to listen on (default: 127.0.0.1, this machine only)")
-        s.add_argument("--drafts", action="store_true", help="include posts with draft: true")
+        add_drafts_option(s)
         s.add_argument("--poll", action="store_true",
                        help="poll for changes (network drives, containers) instead of OS events")
         s.set_defaults(run=cmd_serve)
@@ -299,10 +305,8 @@ def _command_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser
                                 description="Check every post, comment file, template and "
                                 "internal link; write nothing; exit 1 on any error.")
         add_site_option(c)
-        c.add_argument("--drafts", action="store_true", help="check as if drafts were published")
+        add_drafts_option(c, "check as if drafts were published")
         c.set_defaults(run=cmd_check)
-
-
 
 
 def main(argv: Sequence[str] | None = None) -> int:
