@@ -154,6 +154,19 @@ def test_any_title_gives_a_safe_url_segment(title: str, seed: str) -> None:
     assert slug not in (".", "..") and "/" not in slug and "\\" not in slug
 
 
+@given(title=st.text(st.characters(max_codepoint=127)) | st.text())
+@example(title="Tokyo Story (1953): Ozu's quiet masterpiece, 1,000 times")
+@example(title="Fish &amp; Chips &#38; more")
+@example(title=" -- Spaced -- out -- ")
+@example(title="A" * 79)
+@example(title="Word " * 16)
+@example(title="Word " * 17)
+def test_slugs_are_python_slugify_s(title: str) -> None:
+    """urls.slugify skips python-slugify for plain ASCII, with the very slug it would give."""
+    theirs = urls._python_slugify(title)
+    assert urls.slugify.__wrapped__(title, "s") == (theirs or urls.slugify.__wrapped__("", "s"))
+
+
 @given(text=st.text())
 @example(text="a\"b'c & <d> \t\n\r\x00\u202e")
 @example(text="a\"b&c")
