@@ -20,7 +20,7 @@ import lxml.html
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from reelnotes import feed, urls
+from reelnotes import content, feed, urls
 from reelnotes.cli import main
 from reelnotes.content import POST_KEYS
 
@@ -152,6 +152,21 @@ def test_any_title_gives_a_safe_url_segment(title: str, seed: str) -> None:
     assert slug and urls.is_safe_slug(slug)
     assert quote(slug, safe="") == slug  # nothing that needs percent-encoding
     assert slug not in (".", "..") and "/" not in slug and "\\" not in slug
+
+
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_WORDY = st.sampled_from(list("ab \t\n\x1c\x1f\x85\xa0’“”—…é\u2009\u3000東京\ud800\U0001f3ac"))
+
+
+@given(text=st.text() | st.text(_WORDY) | st.text(st.characters(max_codepoint=127)))
+@example(text="one two  three ")
+@example(text="see 東京物語 twice")
+@example(text="“quoted”\u00a0words\u2009here")
+def test_word_count_is_split_s(text: str) -> None:
+    """count_words counts as str.split() does (CJK characters at half a word each), however
+    it gets there."""
+    expected = len(_CJK.sub(" ", text).split()) + (len(_CJK.findall(text)) + 1) // 2
+    assert content.count_words(text) == expected
 
 
 @given(title=st.text(st.characters(max_codepoint=127)) | st.text())
