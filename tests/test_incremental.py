@@ -14,6 +14,7 @@ from conftest import CONFIG, FIXED_EPOCH, Result, Site, counts, post_text
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from reelnotes import manifest
 from reelnotes.cli import main
 
 TAGS = ["drama", "documentary", "china", "Drama", "slow cinema"]
@@ -224,6 +225,40 @@ def test_an_edit_past_the_summary_renders_only_the_posts_own_pages(
     append(site.root / "content/posts/p02.md", "\nAnother.\n")
     site.write("reelnotes.toml", CONFIG + "posts_per_page = 3\n")
     assert cli("build", "--site", site.root).code == 0
+    assert tree(site.out) == cold_build(site, tmp_path / "cold")
+
+
+def test_a_patch_build_journals_what_it_changed_beside_the_manifest(
+        site: Site, cli: Callable[..., Result], tmp_path: Path) -> None:
+    many_posts(site)
+    assert cli("build", "--site", site.root).code == 0
+    record = next(p for p in (site.root / ".reelnotes-cache").glob("manifest-*")
+                  if "." not in p.name)
+    saved, journal = record.stat(), manifest.journal_path(record)
+    post = site.root / "content/posts/p01.md"
+    for n in range(2):  # a journal, then the same journal with the entries the second changed
+        append(post, f"\nA paragraph added, {n}.\n")
+        assert counts(cli("build", "--site", site.root).out)["rendered"] == 3
+        # the manifest file is as the full build left it; the journal holds the changes
+        assert record.stat().st_mtime_ns == saved.st_mtime_ns and journal.is_file()
+        loaded = manifest.load(record)
+        assert loaded is not None and loaded.journal is not None
+        assert loaded.inputs.stats[str(post)][:2] == (post.stat().st_size,
+                                                       post.stat().st_mtime_ns)
+        assert loaded.journal.entries() == 3  # the post's stat and key, its page's stat
+        assert loaded.outputs == manifest.output_stats(site.out)
+    # what the next builds know is right: no change, then an edit, then a full build
+    assert counts(cli("build", "--site", site.root).out)["parsed"] == 0
+    assert tree(site.out) == cold_build(site, tmp_path / "cold")
+    old = journal.read_bytes()
+    append(site.root / "content/posts/p02.md", "\nAnother.\n")
+    site.write("reelnotes.toml", CONFIG + "posts_per_page = 3\n")
+    assert cli("build", "--site", site.root).code == 0 and not journal.exists()
+    # a journal from before the manifest was saved anew is ignored
+    journal.write_bytes(old)
+    loaded = manifest.load(record)
+    assert loaded is not None and loaded.journal is not None and not loaded.journal.entries()
+    assert counts(cli("build", "--site", site.root).out)["parsed"] == 0
     assert tree(site.out) == cold_build(site, tmp_path / "cold")
 
 

@@ -24,6 +24,11 @@ from reelnotes.markdown import parsed_text, plain_text, render_post
 from reelnotes.output import Update
 
 
+def manifest_files(root: Path) -> list[Path]:
+    """The build manifests in a site's cache (not their locks or journals)."""
+    return [p for p in (root / ".reelnotes-cache").glob("manifest-*") if "." not in p.name]
+
+
 def run_on_terminal(site: Site, *args: str, **env: str) -> str:
     """Run `reelnotes build` with stdout on a pseudo-terminal; return what the terminal got."""
     main_fd, child_fd = pty.openpty()
@@ -129,7 +134,7 @@ def test_damaged_or_deleted_cache_is_only_slower(built_site: Site,
     before = tree(built_site.out)
     db = built_site.root / ".reelnotes-cache/cache.sqlite"
     db.write_bytes(b"not a database" * 100)
-    for manifest in (built_site.root / ".reelnotes-cache").glob("manifest-*[!k]"):
+    for manifest in manifest_files(built_site.root):
         manifest.write_bytes(b"not a manifest")
     result = cli("build", "--site", built_site.root)
     assert result.code == 0, result.err
@@ -154,7 +159,7 @@ def test_a_manifest_from_another_version_is_not_loaded(built_site: Site,
     # as an older reelnotes saved it: a Manifest with fewer fields, which unpickling would
     # leave unset on this version's class
     before = tree(built_site.out)
-    for path in (built_site.root / ".reelnotes-cache").glob("manifest-*[!k]"):
+    for path in manifest_files(built_site.root):
         _, saved = pickle.loads(path.read_bytes())
         fields = [getattr(saved, f) for f in ("request", "inputs", "outputs", "shown_since",
                                                "due", "files", "posts", "tags", "pages",
@@ -291,7 +296,7 @@ def test_a_change_within_a_clock_tick_is_caught_by_the_hash_of_the_bytes_read(
         built_site: Site, cli: Callable[..., Result]) -> None:
     # The posts were written just before the build: it kept a hash of each, taken by the
     # reader from the very bytes it parsed (not by reading them a second time).
-    record = next(p for p in (built_site.root / ".reelnotes-cache").glob("manifest-*[!k]"))
+    record = manifest_files(built_site.root)[0]
     form, saved = pickle.loads(record.read_bytes())
     post = built_site.root / "content/posts/two.md"
     assert saved.inputs.digests[str(post)] == hashlib.sha256(post.read_bytes()).hexdigest()
@@ -313,7 +318,7 @@ def test_a_change_within_a_clock_tick_is_caught_by_the_hash_of_the_bytes_read(
 def test_a_cold_build_records_the_stat_of_every_output_file_as_a_walk_finds_it(
         built_site: Site) -> None:
     # (a cold build takes the stats as the files are written, not by a walk after the swap)
-    record = next(p for p in (built_site.root / ".reelnotes-cache").glob("manifest-*[!k]"))
+    record = manifest_files(built_site.root)[0]
     _, saved = pickle.loads(record.read_bytes())
     assert saved.outputs == output_stats(built_site.out)
     assert len(saved.outputs) == len([p for p in built_site.out.rglob("*") if p.is_file()])

@@ -238,7 +238,7 @@ def _patch(config: SiteConfig, out: Path, last: Manifest, inputs: Inputs, record
         store.forget_posts(found.stale)
     finally:
         store.close()
-    recorder.save(replace(last, inputs=inputs, outputs=outputs, patch=found.index))
+    recorder.save(replace(last, inputs=inputs, outputs=outputs, patch=found.index), last)
     return BuildReport(out, len(changed), last.files - len(changed), last.posts, last.tags,
                        time.perf_counter() - started, last.warnings, html_pages=last.pages,
                        rendered=len(found.pages), parsed=len(found.parsed))

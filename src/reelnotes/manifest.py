@@ -13,6 +13,9 @@ it also records a hash of its bytes, which the next build checks. This assumes f
 least as fine as two seconds (every common file system's) and set from this machine's clock;
 output files are trusted by their stat alone, as the cache's page records are. The manifest
 lives in the cache folder: deleted or damaged, it only makes the next build a full one.
+
+A build that re-renders one post's pages (patch.py) changes a handful of the manifest's
+thousands of entries: it writes them to a journal beside it (Journal), not the whole anew.
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ import hashlib
 import os
 import pickle
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .config import SiteConfig
@@ -197,6 +201,66 @@ class PatchIndex:
 
 
 @dataclass(frozen=True, slots=True)
+class Journal:
+    """The entries patch builds changed since the manifest file was saved whole: what a
+    load adds to it. A journal names the file it applies to by that file's stat, so one left
+    from before the manifest was saved anew is ignored."""
+
+    base: Stat
+    """The stat of the manifest file the entries apply to."""
+    stats: dict[str, Stat]
+    """Inputs' stats, by path."""
+    digests: dict[str, str] | None
+    """The inputs' bytes' hashes, whole (None: the manifest file's)."""
+    outputs: dict[str, Stat]
+    """Output files' stats, by path."""
+    keys: dict[str, str]
+    """Posts' cache keys (PatchIndex.keys), by source file."""
+
+    def entries(self) -> int:
+        """How many entries it holds."""
+        return len(self.stats) + len(self.outputs) + len(self.keys)
+
+    def applied(self, saved: Manifest) -> Manifest:
+        """The manifest `saved` (as the file holds it) with these entries."""
+        if self.digests is None and not self.entries():
+            return replace(saved, journal=self)
+        inputs = replace(saved.inputs, stats={**saved.inputs.stats, **self.stats},
+                         digests=saved.inputs.digests if self.digests is None else self.digests)
+        patch = saved.patch and replace(saved.patch, keys={**saved.patch.keys, **self.keys})
+        return replace(saved, inputs=inputs, outputs={**saved.outputs, **self.outputs},
+                       patch=patch, journal=self)
+
+    def after(self, last: Manifest, new: Manifest) -> Journal | None:
+        """This journal (of `last`) with the entries `new` changed: None unless it changes only
+        entries of the inputs, outputs and posts' keys that `last` has, and no more than
+        JOURNAL_MAX in all (a manifest saved whole is then due)."""
+        if (new.inputs.pending or last.patch is None or new.patch is None
+                or replace(new, inputs=last.inputs, outputs=last.outputs,
+                           patch=replace(new.patch, keys=last.patch.keys)) != last):
+            return None
+        stats = _changed(last.inputs.stats, new.inputs.stats)
+        outputs = _changed(last.outputs, new.outputs)
+        keys = _changed(last.patch.keys, new.patch.keys)
+        if stats is None or outputs is None or keys is None:
+            return None
+        after = Journal(self.base, {**self.stats, **stats}, new.inputs.digests,
+                        {**self.outputs, **outputs}, {**self.keys, **keys})
+        return after if after.entries() <= JOURNAL_MAX else None
+
+
+JOURNAL_MAX = 1024
+"""Entries a journal may hold before the manifest is saved whole again."""
+_GONE = object()
+
+
+def _changed(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any] | None:
+    """The entries of `new` that differ from `old`'s; None if a key was added or removed."""
+    changed = {key: value for key, value in new.items() if old.get(key, _GONE) != value}
+    return None if len(new) != len(old) or any(key not in old for key in changed) else changed
+
+
+@dataclass(frozen=True, slots=True)
 class Manifest:
     """What one build into an output folder read, made and reported."""
 
@@ -222,6 +286,8 @@ class Manifest:
     """Problems that did not stop the build."""
     patch: PatchIndex | None = None
     """What a build that changes only posts' bodies needs (None: such a build is a full one)."""
+    journal: Journal | None = field(default=None, compare=False)
+    """As loaded: the journal applied to the manifest file (possibly empty); None otherwise."""
 
     def fits(self, asked: str, out: Path, now: datetime) -> bool:
         """True if a build asked `asked` at `now` shows the same posts into the same folder."""
@@ -241,25 +307,59 @@ class Manifest:
 
 
 _FORMAT = repr([(kind.__name__, [f.name for f in fields(kind)])
-                for kind in (Inputs, PatchIndex, Manifest)])
+                for kind in (Inputs, PatchIndex, Journal, Manifest)])
 """Saved with each manifest: one saved by a version of reelnotes whose manifest had other
 fields (which unpickling would leave unset) is not loaded."""
 
 
+def journal_path(path: Path) -> Path:
+    """Where the journal of the manifest at `path` lives."""
+    return path.with_name(f"{path.name}.journal")
+
+
 def load(path: Path) -> Manifest | None:
-    """The manifest saved at `path`, or None if there is none or it is damaged."""
+    """The manifest saved at `path`, its journal applied, or None if there is none or it is
+    damaged."""
     try:
-        form, found = pickle.loads(path.read_bytes())
+        with open(path, "rb") as file:
+            st = os.fstat(file.fileno())
+            form, found = pickle.loads(file.read())
     except Exception:  # noqa: BLE001 (a damaged or foreign file is only a full build)
         return None
-    return found if form == _FORMAT and isinstance(found, Manifest) else None
+    if form != _FORMAT or not isinstance(found, Manifest):
+        return None
+    base = st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
+    try:
+        form, journal = pickle.loads(journal_path(path).read_bytes())
+    except Exception:  # noqa: BLE001 (none, or damaged: the file's entries stand)
+        journal = None
+    if form != _FORMAT or not isinstance(journal, Journal) or journal.base != base:
+        journal = Journal(base, {}, None, {}, {})
+    return journal.applied(found)
 
 
 def save(path: Path, manifest: Manifest) -> None:
-    """Replace the manifest at `path` in one step; a failure only costs the next build."""
+    """Replace the manifest at `path` in one step, whole; a failure only costs the next
+    build."""
+    _write(path, replace(manifest, journal=None))
+    journal_path(path).unlink(missing_ok=True)
+
+
+def save_patched(path: Path, last: Manifest, manifest: Manifest) -> None:
+    """Save `manifest`, made by a patch build from `last` (as loaded from `path`), as a
+    journal of the entries it changed; whole if it changed more (see Journal.after)."""
+    journal = last.journal and last.journal.after(last, manifest)
+    if journal is None:
+        save(path, manifest)
+    else:
+        _write(journal_path(path), journal)
+
+
+def _write(path: Path, value: object) -> None:
+    """Replace the file at `path` with `value` pickled, in one step (or leave it)."""
     tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
     try:
-        tmp.write_bytes(pickle.dumps((_FORMAT, manifest), pickle.HIGHEST_PROTOCOL))
+        tmp.write_bytes(pickle.dumps((_FORMAT, value), pickle.HIGHEST_PROTOCOL))
         os.replace(tmp, path)
     except OSError:
         tmp.unlink(missing_ok=True)
@@ -306,16 +406,21 @@ class Recorder:
             except OSError:
                 pass
 
-    def save(self, manifest: Manifest) -> None:
-        """Save `manifest`, if this build holds the lock and no other ran beside it."""
+    def save(self, manifest: Manifest, last: Manifest | None = None) -> None:
+        """Save `manifest` (made by a patch build from `last`, as loaded: as a journal, see
+        save_patched), if this build holds the lock and no other ran beside it."""
         if self.lock < 0:
             return
         marks = list(self.path.parent.glob(f"{self.path.name}.busy-*"))
         for mark in marks:
             if not running(mark.name.rsplit("-", 1)[-1]):
                 mark.unlink(missing_ok=True)
-        if not marks:
+        if marks:
+            return
+        if last is None:
             save(self.path, manifest)
+        else:
+            save_patched(self.path, last, manifest)
 
     def close(self) -> None:
         """Let the next build have the lock."""
