@@ -20,7 +20,7 @@ import lxml.html
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from reelnotes import content, feed, urls
+from reelnotes import config, content, feed, urls
 from reelnotes.cli import main
 from reelnotes.content import POST_KEYS
 
@@ -152,6 +152,16 @@ def test_any_title_gives_a_safe_url_segment(title: str, seed: str) -> None:
     assert slug and urls.is_safe_slug(slug)
     assert quote(slug, safe="") == slug  # nothing that needs percent-encoding
     assert slug not in (".", "..") and "/" not in slug and "\\" not in slug
+
+
+@given(text=st.text(st.sampled_from(list("ab= \t\n\r.\"#"))), key=st.sampled_from(["a", "ab", "b"]))
+@example(text=" ab\t= 1\nab = 2\n", key="ab")
+@example(text="a.b = 1\na=2", key="a")
+def test_config_key_lines_are_where_the_key_is_set(text: str, key: str) -> None:
+    """The config's line for a key is the first `key = ...` line, as this pattern finds it."""
+    found = re.search(rf"^[ \t]*{re.escape(key)}[ \t]*=", text, re.MULTILINE)
+    expected = text.count("\n", 0, found.start()) + 1 if found else None
+    assert config._key_lines(text).get(key) == expected
 
 
 _CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")

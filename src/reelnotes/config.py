@@ -79,11 +79,15 @@ class SiteConfig:
 _KEYS = {f.name for f in fields(SiteConfig)} - {"root", "extra"} | {"extra"}
 
 
-def _key_line(text: str, key: str) -> int | None:
-    """Find the line where `key = ...` is set, for error messages."""
-    pattern = re.compile(rf"^[ \t]*{re.escape(key)}[ \t]*=", re.MULTILINE)
-    m = pattern.search(text)
-    return text.count("\n", 0, m.start()) + 1 if m else None
+def _key_lines(text: str) -> dict[str, int]:
+    """The line where each `key = ...` is first set, for messages (one pass, no pattern to
+    compile per key: a build reads the config every time)."""
+    lines: dict[str, int] = {}
+    for number, line in enumerate(text.split("\n"), 1):
+        key, equals, _ = line.lstrip(" \t").partition("=")
+        if equals:
+            lines.setdefault(key.rstrip(" \t"), number)
+    return lines
 
 
 def _check_base_url(value: str, path: str, line: int | None, problems: list[Diagnostic]) -> str:
@@ -102,7 +106,7 @@ def _check_base_url(value: str, path: str, line: int | None, problems: list[Diag
             )
         )
         return value
-    if re.search(r'[\s"<>\\^`{|}]', value):
+    if any(c.isspace() or c in '"<>\\^`{|}' for c in value):  # (no pattern to compile)
         problems.append(
             Diagnostic(f"base_url: expected no spaces, quotes or brackets, got {value!r}",
                        path, line, "percent-encode them, e.g. %20 for a space")
@@ -143,8 +147,9 @@ def _validate(root: Path, data: dict[str, Any], text: str) -> tuple[SiteConfig, 
     warnings: list[Diagnostic] = []
     values: dict[str, Any] = {}
     defaults = SiteConfig(root=root)
+    lines = _key_lines(text)
     for key, value in data.items():
-        line = _key_line(text, key)
+        line = lines.get(key)
         if key not in _KEYS:
             warnings.append(
                 Diagnostic(
