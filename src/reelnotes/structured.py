@@ -90,8 +90,9 @@ def movie(film: Film, config: SiteConfig) -> dict[str, Any]:
     return data
 
 
-def post_json_ld(post: Post, config: SiteConfig) -> dict[str, Any]:
-    """A Review of the post's films (a BlogPosting for an essay), spoiler-free."""
+def post_json_ld(post: Post, config: SiteConfig, description: str) -> dict[str, Any]:
+    """A Review of the post's films (a BlogPosting for an essay), spoiler-free; `description`
+    is the post's (Post.description, which each use would compute again)."""
     url = config.base_url + post.url
     data: dict[str, Any] = {
         "@context": "https://schema.org",
@@ -110,8 +111,8 @@ def post_json_ld(post: Post, config: SiteConfig) -> dict[str, Any]:
     }
     if not post.films:
         data["wordCount"] = post.word_count  # an Article property: a Review has none
-    if post.description:
-        data["description"] = post.description
+    if description:
+        data["description"] = description
     if post.updated:
         data["dateModified"] = post.updated.isoformat()
     if post.tags:
@@ -142,7 +143,7 @@ def head_meta(page: Page, config: SiteConfig) -> HeadMeta:
     if post.updated:
         props.append(("article:modified_time", post.updated.isoformat()))
     props += [("article:tag", tag) for tag in post.tags]
-    description = post.description or config.description or config.title
-    return HeadMeta(post.title, clip(description), canonical, "article",
-                    absolute(config, found.url) if found else None, tuple(props),
-                    post_json_ld(post, config))
+    summary = post.description
+    return HeadMeta(post.title, clip(summary or config.description or config.title), canonical,
+                    "article", absolute(config, found.url) if found else None, tuple(props),
+                    post_json_ld(post, config, summary))
