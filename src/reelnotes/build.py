@@ -350,8 +350,8 @@ def _render_pages(site: Site, renderer: Renderer, keys: PageKeys, update: Update
     results = fan_out(partial(_render_one, worker), [index for index, _, _ in todo], jobs,
                       _render_in_worker, _adopt, (worker,), inherit=True)
     for n, ((index, dest, key), staged) in enumerate(zip(todo, results, strict=True)):
-        if isinstance(staged, tuple):
-            raise TemplateError(staged)
+        if isinstance(staged, list):
+            raise TemplateError(tuple(staged))
         update.staged(dest, keys.of(site.pages[index]) if late else key, staged)
         if n == 0:
             meanwhile()
@@ -366,9 +366,10 @@ if TYPE_CHECKING:
     Worker = tuple[Renderer, Scratch]
 
 
-def _render_one(worker: Worker, index: int) -> bool | tuple[Diagnostic, ...]:
-    """Render one page into the scratch folder: True if staged, False if its bytes are the
-    same as the old file's, or the template problem's diagnostics."""
+def _render_one(worker: Worker, index: int) -> Stat | bool | list[Diagnostic]:
+    """Render one page into the scratch folder: as Scratch.put staged it (its stat, or True) or
+    found its bytes the same as the old file's (False), or the template problem's
+    diagnostics."""
     from . import urls
 
     renderer, scratch = worker
@@ -376,7 +377,7 @@ def _render_one(worker: Worker, index: int) -> bool | tuple[Diagnostic, ...]:
     try:
         html = renderer.render(page).encode("utf-8")
     except TemplateError as err:
-        return err.diagnostics
+        return list(err.diagnostics)
     return scratch.put(urls.dest_path(page.url), html)
 
 
@@ -388,7 +389,7 @@ def _adopt(worker: Worker) -> None:
     _WORKER[:] = [worker]
 
 
-def _render_in_worker(index: int) -> bool | tuple[Diagnostic, ...]:
+def _render_in_worker(index: int) -> Stat | bool | list[Diagnostic]:
     return _render_one(_WORKER[0], index)
 
 

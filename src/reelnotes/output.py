@@ -92,27 +92,37 @@ class Scratch:
         """The staged file for `dest`."""
         return self.folder / dest
 
-    def put(self, dest: str, data: bytes) -> bool:
-        """Stage `data` for `dest` unless the output already holds these bytes; True if staged."""
+    def put(self, dest: str, data: bytes) -> Stat | bool:
+        """Stage `data` for `dest` unless the output already holds these bytes (False). Staged,
+        the file's stat when it was written in place (as in a clean tree: the caller, maybe
+        another process, need not stat it again), else True."""
         if not self.fresh and same_bytes(self.out / dest, data):
             return False
         target = self.where(dest)
-        if self.clean and _write_new(target, data):
-            return True
+        if self.clean:
+            stat = _write_new(target, data)
+            if stat is not None:
+                return stat
         _replace(target, lambda tmp: tmp.write_bytes(data))
         return True
 
 
-def _write_new(target: Path, data: bytes) -> bool:
-    """Write `target` in place, making its folders; False if something is in the way (a file
-    where a folder should be, or a folder where the file should be)."""
+def _write_new(target: Path, data: bytes) -> Stat | None:
+    """Write `target` in place, making its folders, and return its stat; None if something is
+    in the way (a file where a folder should be, or a folder where the file should be)."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)  # mkdir first: no stat if new
-        with open(target, "wb") as file:
-            file.write(data)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
     except (FileExistsError, NotADirectoryError, IsADirectoryError):
-        return False
-    return True
+        return None
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        st = os.fstat(fd)
+    finally:
+        os.close(fd)
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
 
 
 def _replace(target: Path, fill: Callable[[Path], object]) -> None:
@@ -145,7 +155,7 @@ class Update:
             shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True, exist_ok=True)  # the output's file system, for the swap
         self.scratch = Scratch(out, folder, fresh=not out.is_dir(), clean=self.spare is None)
-        self.pending: dict[str, Path] = {}
+        self.pending: set[str] = set()
         self.written_stats: dict[str, Stat] = {}
         """In a tree staged afresh, the stat of each file as written (the swap keeps it)."""
         self.keys: dict[str, str] = {}
@@ -168,14 +178,15 @@ class Update:
         """Set `dest` to `data`; an old file with the same bytes is left alone."""
         self.staged(dest, key, self.scratch.put(dest, data))
 
-    def staged(self, dest: str, key: str | None, changed: bool) -> None:
-        """Account for `dest`, which Scratch.put staged (`changed`) or found unchanged."""
+    def staged(self, dest: str, key: str | None, staged: Stat | bool) -> None:
+        """Account for `dest`, as Scratch.put left it: staged (with its stat, or True) or found
+        unchanged (False)."""
         self._claim(dest, key)
-        if changed:
+        if staged is not False:
             self.written += 1
-            self.pending[dest] = self.scratch.where(dest)
-            if self.scratch.clean:  # taken now, while the workers render, not after the swap
-                stat = output_stat(str(self.pending[dest]))
+            self.pending.add(dest)
+            if self.scratch.clean:  # known now, while the workers render, not after the swap
+                stat = output_stat(str(self.scratch.where(dest))) if staged is True else staged
                 if stat is not None:
                     self.written_stats[dest] = stat
         else:
