@@ -21,6 +21,8 @@ T = TypeVar("T")
 R = TypeVar("R")
 MIN_PARALLEL = 64
 """Fewer items than this are handled in-process: starting workers would cost more."""
+CHUNK_MAX = 512
+"""The most items a worker is handed at once."""
 
 
 def default_jobs() -> int:
@@ -100,7 +102,10 @@ def fan_out(work: Callable[[T], R], items: Sequence[T], jobs: int,
     if jobs <= 1 or len(items) < MIN_PARALLEL or (inherit and start_method() != "fork"):
         yield from map(work, items)
         return
-    chunk = max(1, min(32, len(items) // (jobs * 8)))
+    # Eight chunks a worker: enough to even out the load at the end. Small ones starve the
+    # workers: the pool's queue holds one chunk more than it has workers, refilled by a
+    # thread of this busy process (32 posts a chunk made reading 4,000 posts ~0.1 s slower)
+    chunk = max(1, min(CHUNK_MAX, len(items) // (jobs * 8)))
     forked = start_method() == "fork"
     if forked:
         # Forked workers share the parent's objects until they write to them; a garbage
