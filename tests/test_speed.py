@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_incremental import tree
 
+from reelnotes import parallel
 from reelnotes.manifest import Manifest, output_stats
 from reelnotes.markdown import parsed_text, plain_text, render_post
 from reelnotes.output import Update
@@ -127,6 +128,16 @@ def test_rebuild_counts_what_it_skipped(built_site: Site, cli: Callable[..., Res
     # rendered: its page, the page linking to it as newer, the home page and the archive;
     # written: its page, the home page (its summary) and the two feeds
     assert edited == {"files": 23, "written": 4, "unchanged": 19, "parsed": 1, "rendered": 4}
+
+
+@given(n=st.integers(0, 100_000), jobs=st.integers(1, 64))
+def test_work_is_handed_out_in_shrinking_chunks_that_cover_it_once(n: int, jobs: int) -> None:
+    spans = parallel.chunks(n, jobs)
+    assert [i for start, end in spans for i in range(start, end)] == list(range(n))
+    sizes = [end - start for start, end in spans]
+    assert all(1 <= size <= parallel.CHUNK_MAX for size in sizes)
+    assert sizes[:-1] == sorted(sizes[:-1], reverse=True)  # the last is what is left
+    assert len(spans) <= 2 * jobs * (n.bit_length() + 1) + n // parallel.CHUNK_MAX + 1
 
 
 def test_damaged_or_deleted_cache_is_only_slower(built_site: Site,

@@ -21,8 +21,8 @@ T = TypeVar("T")
 R = TypeVar("R")
 MIN_PARALLEL = 64
 """Fewer items than this are handled in-process: starting workers would cost more."""
-CHUNK_MAX = 512
-"""The most items a worker is handed at once."""
+CHUNK_MAX, CHUNK_MIN = 512, 8
+"""The most and the fewest items a worker is handed at once (chunks)."""
 
 
 def default_jobs() -> int:
@@ -102,10 +102,6 @@ def fan_out(work: Callable[[T], R], items: Sequence[T], jobs: int,
     if jobs <= 1 or len(items) < MIN_PARALLEL or (inherit and start_method() != "fork"):
         yield from map(work, items)
         return
-    # Eight chunks a worker: enough to even out the load at the end. Small ones starve the
-    # workers: the pool's queue holds one chunk more than it has workers, refilled by a
-    # thread of this busy process (32 posts a chunk made reading 4,000 posts ~0.1 s slower)
-    chunk = max(1, min(CHUNK_MAX, len(items) // (jobs * 8)))
     forked = start_method() == "fork"
     if forked:
         # Forked workers share the parent's objects until they write to them; a garbage
@@ -114,7 +110,31 @@ def fan_out(work: Callable[[T], R], items: Sequence[T], jobs: int,
         gc.freeze()
     try:
         with pool(jobs, init, initargs) as executor:
-            yield from executor.map(remote or work, items, chunksize=chunk)
+            task = remote or work
+            for done in executor.map(_run_chunk, [(task, items[start:end])
+                                                  for start, end in chunks(len(items), jobs)]):
+                yield from done
     finally:
         if forked:
             gc.unfreeze()
+
+
+def chunks(n: int, jobs: int) -> list[tuple[int, int]]:
+    """Spans of n items to hand to `jobs` workers, from large to small ("guided", as OpenMP
+    says): each a share of what is left, so that workers are seldom waiting for their next
+    (the pool's queue holds one chunk beyond its workers, refilled by a thread of the busy
+    main process: 32 posts a chunk made reading 4,000 posts ~0.1 s slower) and finish
+    together (the last chunks are small)."""
+    spans = []
+    start = 0
+    while start < n:
+        size = max(CHUNK_MIN, min(CHUNK_MAX, (n - start) // (jobs * 2)))
+        spans.append((start, min(n, start + size)))
+        start += size
+    return spans
+
+
+def _run_chunk(task: tuple[Callable[[T], R], Sequence[T]]) -> list[R]:
+    """Run one chunk in a worker."""
+    work, items = task
+    return [work(item) for item in items]
