@@ -224,21 +224,25 @@ def _patch(config: SiteConfig, out: Path, last: Manifest, inputs: Inputs, record
             return None  # several files: only the swap of a whole tree keeps them together
         for dest, data in changed:
             replace_file(out, dest, data)
-        outputs = dict(last.outputs)
+        written: dict[str, Stat] = {}
         records: dict[str, OutputRecord] = {}
         for dest, (key, _) in found.pages.items():
             path = output_path(out, dest)
             stat = output_stat(path)
             if stat is None:
                 return None  # gone since it was checked: the full build sets it right
-            outputs[path] = stat
+            written[path] = stat
             records[dest] = OutputRecord(key, stat[0], stat[1], stat[3])
         store.store_outputs(out, records, every=False)
         store.store_pickled(dict(found.parsed.values()))
         store.forget_posts(found.stale)
     finally:
         store.close()
-    recorder.save(replace(last, inputs=inputs, outputs=outputs, patch=found.index), last)
+    journal = last.journal and last.journal.then(
+        {path: inputs.stats[path] for path in found.changed}, inputs.digests, written,
+        {rel: key for rel, (key, _) in found.parsed.items()})
+    recorder.save(replace(last, inputs=inputs, outputs={**last.outputs, **written},
+                          patch=found.index), journal)
     return BuildReport(out, len(changed), last.files - len(changed), last.posts, last.tags,
                        time.perf_counter() - started, last.warnings, html_pages=last.pages,
                        rendered=len(found.pages), parsed=len(found.parsed))
@@ -303,8 +307,8 @@ def _build(config: SiteConfig, out: Path, drafts: bool, future: bool, now: datet
                 rendered = _render_pages(site, renderer, keys, update, report, jobs, meanwhile)
                 report("writing files", update.written, update.written)
                 update.commit()
-                index = patch.index_of(site, keys, {rel: result[0] for rel, result
-                                                    in reader.results.items()},
+                index = patch.index_of(site, keys, reader.salt,
+                                       {rel: result[0] for rel, result in reader.results.items()},
                                        feed.carried(site))
             except BaseException:
                 update.abort()

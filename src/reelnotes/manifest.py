@@ -27,7 +27,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from . import __version__
 from .config import SiteConfig
@@ -188,6 +187,9 @@ class PatchIndex:
 
     base: str
     """The page keys' common part (code, config, templates)."""
+    salt: str
+    """What the posts' cache keys were salted with (code and config: a patch applies only
+    while neither changed, so it need not hash reelnotes' source again)."""
     order: tuple[str, ...]
     """The source file of every post shown, newest first."""
     keys: dict[str, str]
@@ -231,33 +233,17 @@ class Journal:
         return replace(saved, inputs=inputs, outputs={**saved.outputs, **self.outputs},
                        patch=patch, journal=self)
 
-    def after(self, last: Manifest, new: Manifest) -> Journal | None:
-        """This journal (of `last`) with the entries `new` changed: None unless it changes only
-        entries of the inputs, outputs and posts' keys that `last` has, and no more than
-        JOURNAL_MAX in all (a manifest saved whole is then due)."""
-        if (new.inputs.pending or last.patch is None or new.patch is None
-                or replace(new, inputs=last.inputs, outputs=last.outputs,
-                           patch=replace(new.patch, keys=last.patch.keys)) != last):
-            return None
-        stats = _changed(last.inputs.stats, new.inputs.stats)
-        outputs = _changed(last.outputs, new.outputs)
-        keys = _changed(last.patch.keys, new.patch.keys)
-        if stats is None or outputs is None or keys is None:
-            return None
-        after = Journal(self.base, {**self.stats, **stats}, new.inputs.digests,
-                        {**self.outputs, **outputs}, {**self.keys, **keys})
+    def then(self, stats: dict[str, Stat], digests: dict[str, str], outputs: dict[str, Stat],
+             keys: dict[str, str]) -> Journal | None:
+        """This journal with the entries a patch build changed (its inputs' hashes whole);
+        None past JOURNAL_MAX entries: the manifest is then due to be saved whole."""
+        after = Journal(self.base, {**self.stats, **stats}, digests, {**self.outputs, **outputs},
+                        {**self.keys, **keys})
         return after if after.entries() <= JOURNAL_MAX else None
 
 
 JOURNAL_MAX = 1024
 """Entries a journal may hold before the manifest is saved whole again."""
-_GONE = object()
-
-
-def _changed(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any] | None:
-    """The entries of `new` that differ from `old`'s; None if a key was added or removed."""
-    changed = {key: value for key, value in new.items() if old.get(key, _GONE) != value}
-    return None if len(new) != len(old) or any(key not in old for key in changed) else changed
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,16 +331,6 @@ def save(path: Path, manifest: Manifest) -> None:
     journal_path(path).unlink(missing_ok=True)
 
 
-def save_patched(path: Path, last: Manifest, manifest: Manifest) -> None:
-    """Save `manifest`, made by a patch build from `last` (as loaded from `path`), as a
-    journal of the entries it changed; whole if it changed more (see Journal.after)."""
-    journal = last.journal and last.journal.after(last, manifest)
-    if journal is None:
-        save(path, manifest)
-    else:
-        _write(journal_path(path), journal)
-
-
 def _write(path: Path, value: object) -> None:
     """Replace the file at `path` with `value` pickled, in one step (or leave it)."""
     tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
@@ -406,9 +382,9 @@ class Recorder:
             except OSError:
                 pass
 
-    def save(self, manifest: Manifest, last: Manifest | None = None) -> None:
-        """Save `manifest` (made by a patch build from `last`, as loaded: as a journal, see
-        save_patched), if this build holds the lock and no other ran beside it."""
+    def save(self, manifest: Manifest, journal: Journal | None = None) -> None:
+        """Save `manifest` (for a patch build, `journal`: Journal.then of the journal it was
+        loaded with), if this build holds the lock and no other ran beside it."""
         if self.lock < 0:
             return
         marks = list(self.path.parent.glob(f"{self.path.name}.busy-*"))
@@ -417,10 +393,10 @@ class Recorder:
                 mark.unlink(missing_ok=True)
         if marks:
             return
-        if last is None:
+        if journal is None:
             save(self.path, manifest)
-        else:
-            save_patched(self.path, last, manifest)
+        else:  # the manifest file stays as it is: what changed goes to its journal
+            _write(journal_path(self.path), journal)
 
     def close(self) -> None:
         """Let the next build have the lock."""

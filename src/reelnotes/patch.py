@@ -17,12 +17,12 @@ full one, which makes the same bytes.
 from __future__ import annotations
 
 import pickle
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
 from . import urls
-from .cache import BuildCache, code_fingerprint, config_fingerprint, post_key
+from .cache import BuildCache, post_key
 from .config import SiteConfig
 from .content import read_post
 from .errors import TemplateError
@@ -59,6 +59,8 @@ class Plan:
     """The changed posts' old cache keys."""
     index: PatchIndex
     """The index for the next build."""
+    changed: list[str]
+    """The input files changed since the last build (the changed posts')."""
 
 
 def plan(config: SiteConfig, last: Manifest, inputs: Inputs, store: BuildCache,
@@ -71,7 +73,7 @@ def plan(config: SiteConfig, last: Manifest, inputs: Inputs, store: BuildCache,
         return None
     posts_dir = config.content_dir / "posts"
     warned = {d.path for d in last.warnings}  # a warning the edit may have mended
-    salt = config_fingerprint(config, code_fingerprint())
+    salt = index.salt
     keys = dict(index.keys)
     posts: dict[str, Post] = {}
     parsed: dict[str, tuple[str, bytes]] = {}
@@ -127,10 +129,10 @@ def plan(config: SiteConfig, last: Manifest, inputs: Inputs, store: BuildCache,
             return None  # the full build reports a template's problem, with its context
         pages[urls.dest_path(page.url)] = (key, html)
     return Plan(pages, parsed, [index.keys[rel] for rel in parsed],
-                PatchIndex(index.base, order, keys, index.cards, index.fed, index.neighbours))
+                replace(index, keys=keys), changed)
 
 
-def index_of(site: Site, keys: PageKeys, read: dict[str, Post | None],
+def index_of(site: Site, keys: PageKeys, salt: str, read: dict[str, Post | None],
              fed: set[str]) -> PatchIndex | None:
     """The patch index of a site just built; None if its post pages read the site-wide
     globals. `read` is each post file's read result, to tell posts composed after reading
@@ -147,5 +149,5 @@ def index_of(site: Site, keys: PageKeys, read: dict[str, Post | None],
     plain = {post.src_path: post_keys[post.src_path] for post in site.posts
              if read.get(post.src_path) is post and post.src_path in post_keys}
     cards = {post.src_path: keys.cards.post(post) for post in site.posts}
-    return PatchIndex(keys.base, tuple(post.src_path for post in site.posts), plain, cards,
+    return PatchIndex(keys.base, salt, tuple(post.src_path for post in site.posts), plain, cards,
                       frozenset(fed), deps.reads_body)
