@@ -20,7 +20,7 @@ import lxml.html
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from reelnotes import config, content, feed, urls
+from reelnotes import cli, config, content, feed, urls
 from reelnotes.cli import main
 from reelnotes.content import POST_KEYS
 
@@ -162,6 +162,26 @@ def test_config_key_lines_are_where_the_key_is_set(text: str, key: str) -> None:
     found = re.search(rf"^[ \t]*{re.escape(key)}[ \t]*=", text, re.MULTILINE)
     expected = text.count("\n", 0, found.start()) + 1 if found else None
     assert config._key_lines(text).get(key) == expected
+
+
+_BUILD_WORDS = st.sampled_from(["--site", "--out", "--base-url", "--jobs", "-j", "--drafts",
+                                  "--future", "--quiet", "-q", "--qu", "--site=x", "-qj2", "-h",
+                                  "--", "x", "", "-1", "7", "07", "+2", "²", "٢", "build",
+                                  "https://example.org/"])
+
+
+@given(words=st.lists(_BUILD_WORDS, max_size=8))
+@example(words=["--site", "blog", "--quiet", "--jobs", "2", "--drafts"])
+@example(words=["-q", "-j", "1", "--future", "--out", "public", "--base-url", "/x/"])
+def test_the_quick_build_command_line_is_argparses(words: list[str]) -> None:
+    """quick_build_args gives what the argument parser gives, or leaves the line to it."""
+    argv = ["build", *words]
+    quick = cli.quick_build_args(argv)
+    if quick is None:
+        return
+    with contextlib.redirect_stderr(io.StringIO()):
+        parsed = cli.parser("build").parse_args(argv)  # SystemExit if it would not parse
+    assert vars(quick) == vars(parsed)
 
 
 _CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
