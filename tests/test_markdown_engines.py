@@ -80,7 +80,10 @@ def test_a_summary_line_renders_as_markdown_it_py_or_steps_aside(text: str) -> N
 
 
 @pytest.mark.parametrize("text", ['\\1""', "±'a", '😊"a"', "€'s", '*"*±', '""(c)', "+-'1",
-                                  "'’\n\na'", '""+--"', "[±](c)'a", "'a’\n\na'", "a\n<!a"])
+                                  "'’\n\na'", '""+--"', "[±](c)'a", "'a’\n\na'", "a\n<!a",
+                                  "\xa0", "> \xa0q\xa0", "# h\xa0 #", "[a](\u3000)", "1<!a",
+                                  "a\n:-", "|a\n--", ">a\n-", "[ ~]:\\", "` a\"`-`*`` ~*",
+                                  "_a*\u2009b*_", "<#<!-->-"])
 def test_where_the_engines_are_known_to_part_the_rust_engine_steps_aside(text: str) -> None:
     # found by fuzzing: markdown-it-py follows CommonMark 0.31 (Unicode symbols are
     # punctuation for emphasis and smart quotes; <! and any letter opens raw HTML),

@@ -11,6 +11,7 @@ difference (the test suite runs so).
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import unicodedata
@@ -261,9 +262,13 @@ def _render_rs(text: str, summary: bool) -> _Rendered | None:
     if "^[" in text:
         return None  # inline notes: the engines read brackets inside them differently
     if "<!" in text and _LOWER_DECLARATION.search(text):
-        return None  # <!a starts raw HTML for markdown-it-py (CommonMark 0.31), not for pyrs
+        return None  # <!a, <!--> are raw HTML to markdown-it-py (CommonMark 0.31), not pyrs
+    if "]:" in text and _DEFINITION.search(text):
+        return None  # link definitions: the engines read odd labels and targets otherwise
+    if _wide_space_at_an_edge(text):
+        return None
     html: str | None = _rust(lambda: _RS.render(text))
-    if html is None or not _typography_agrees(text, html):
+    if html is None or not _typography_agrees(text, html) or _blocks_may_differ(text, html):
         return None
     html = html.replace(_EMPTY_QUOTATION, "<blockquote></blockquote>")
     if "<" not in text and "`" not in text and "[^" not in text:  # (not a regex: ~20x faster)
@@ -333,7 +338,8 @@ def _render_rs(text: str, summary: bool) -> _Rendered | None:
     return _Rendered(html, first, spoilers_line, first is not None and last_line < spoilers_line)
 
 
-_LOWER_DECLARATION = re.compile(r"^ {0,3}<![a-z]", re.MULTILINE)
+_LOWER_DECLARATION = re.compile(r"<!(?:[a-z]|-->|--->)")
+_DEFINITION = re.compile(r"^[ \t>]*\[[^\n]*\]:", re.MULTILINE)
 _AMBIGUOUS_HTML = re.compile(r"</?[hHpP]|<!--spoilers|footnote|blockquote")
 """Raw HTML that could be taken for a heading, a paragraph, the marker or the footnotes."""
 _FOOTNOTES_OPEN = '<hr class="footnotes-sep" />'
@@ -421,11 +427,68 @@ _DOUBLE = re.compile("[“”]")
 _SINGLE = re.compile("[‘’]")
 
 
+_WIDE_SPACES = "".join(c for c in map(chr, range(0x80, 0x3001)) if c.isspace())
+"""The Unicode spaces past ASCII (no-break space, em space, ideographic space...)."""
+
+
+@functools.cache
+def _wide_edge() -> re.Pattern[str]:
+    return re.compile(f"(?:^|[ \t>])[{_WIDE_SPACES}]|[{_WIDE_SPACES}][ \t#]*$", re.MULTILINE)
+
+
+def _wide_space_at_an_edge(text: str) -> bool:
+    """True if a Unicode space past ASCII may begin or end the text of a paragraph, a heading,
+    a list item or a quotation (after its ">"): markdown-it-py strips it there (as Python's
+    str.strip does), markdown-it-pyrs 0.4 keeps it; or any one in a text with a link, whose
+    target they trim otherwise, or with emphasis, which such a space flanks for one of them
+    only. (One between words, as French puts before a colon, is the same to both.)"""
+    if text.isascii():
+        return False
+    others = _past_ascii(text)
+    if not any(c in others for c in _WIDE_SPACES):
+        return False
+    return ("](" in text or "*" in text or "_" in text  # (a link's target; emphasis)
+            or _wide_edge().search(text) is not None)
+
+
+@functools.cache
+def _one_column_rule() -> re.Pattern[str]:
+    return re.compile(r"\n[ \t>]*\|?[ \t]*:?-+:?[ \t]*\|?[ \t]*(?=\n)")
+
+
+@functools.cache
+def _lone_marker() -> re.Pattern[str]:
+    return re.compile(r"\n[ \t>]*(?:[-*+]|[0-9]{1,9}[.)])[ \t]*(?=\n)")
+
+
+def _blocks_may_differ(text: str, html: str) -> bool:
+    """True where markdown-it-pyrs 0.4 may build other blocks than markdown-it-py (found by
+    fuzzing): a one-column table (`a` over `:-`, a paragraph to markdown-it-py; `|a` over
+    `--`, a heading to markdown-it-pyrs), and, in a text with a quotation, a line that is a
+    list marker alone or a tab (an empty list item after a quotation's lazy line, tabs after
+    nested markers); and a backtick left as text, of a run the engines pair otherwise into
+    code spans. (Line patterns search the text between newlines: a pattern that starts with
+    a newline is found ten times faster than one at ^ in MULTILINE mode.)"""
+    lines = f"\n{text}\n"
+    if ("<table>" in html or "|" in text) and _one_column_rule().search(lines):
+        return True
+    if "`" in html and "`" in _CODE_OR_TAG.sub("", html):
+        return True
+    return ">" in text and ("\t" in text or _lone_marker().search(lines) is not None)
+
+
+@functools.lru_cache(maxsize=1)  # two checks of one post ask in turn
+def _past_ascii(text: str) -> str:
+    """The characters of `text` past ASCII, alone (a few, in most posts: curly quotes, dashes),
+    found faster than by any scan of the text for them."""
+    return text.encode("utf-8", "surrogatepass").translate(None, _ASCII).decode(
+        "utf-8", "surrogatepass")  # (deleting ASCII bytes leaves whole UTF-8 sequences)
+
+
 def _has_symbol(text: str) -> bool:
     """True if `text` holds a non-ASCII Unicode symbol (category S), or writes one that the
     replacements make (©, ®, ™, §, ±); cheap, as it runs for every post."""
-    others = text.encode("utf-8", "surrogatepass").translate(None, _ASCII).decode(
-        "utf-8", "surrogatepass")  # the non-ASCII characters alone (whole sequences stay)
+    others = _past_ascii(text)
     if any(unicodedata.category(c)[0] == "S" for c in set(others)) or "+-" in text:
         return True
     at = text.find("(")
@@ -576,8 +639,9 @@ def _inline_rs(text: str) -> str | None:
     and for code spans, notes, or typography where the Rust engine may differ."""
     assert _RS is not None
     if (not text or text != text.strip() or "\n" in text or "\r" in text
-            or "`" in text or "[^" in text or "^[" in text):
-        return None  # (code spans and notes: where the engines part in bodies too)
+            or "`" in text or "[^" in text or "^[" in text or "<!" in text
+            or _wide_space_at_an_edge(text)):
+        return None  # (code spans, notes, <!, spaces past ASCII: where the engines part)
     html: str | None = _rust(lambda: _RS.render(text))
     if html is None:
         return None
