@@ -28,6 +28,7 @@ from .fields import (
 from .frontmatter import Document, FrontMatterError, decode, parse_yaml, split
 from .markdown import render_comment, render_inline, render_post, text_of
 from .model import Comment, Epigraph, Film, Post
+from .sources import is_post_name
 from .theme import theme_static
 
 __all__ = ["Comment", "Content", "Epigraph", "Film", "POST_KEYS", "Post", "count_words",
@@ -209,8 +210,7 @@ def _walk_posts(folder: str, parts: tuple[str, ...], found: list[tuple[str, ...]
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
                 _walk_posts(entry.path, (*parts, entry.name), found)
-            elif (entry.name.endswith(".md") and not entry.name.startswith(".")
-                  and entry.is_file()):
+            elif is_post_name(entry.name) and entry.is_file():
                 found.append((*parts, entry.name))
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from . import __version__
 from .config import SiteConfig
 from .errors import Diagnostic
+from .sources import is_post_name
 from .theme import theme_static, theme_templates
 
 RACY_NS = 3_000_000_000
@@ -130,8 +131,8 @@ class Inputs:
         racy = now_ns - RACY_NS
         posts = os.path.join(config.content_dir, "posts", "")
         recent = [path for path, stat in stats.items() if max(stat[1], stat[2]) > racy]
-        pending = frozenset(path for path in recent if path.startswith(posts)
-                            and path.endswith(".md") and not os.path.basename(path).startswith("."))
+        pending = frozenset(path for path in recent
+                            if path.startswith(posts) and is_post_name(os.path.basename(path)))
         return Inputs(stats, {path: _digest(path) for path in recent if path not in pending},
                       pending)
 

@@ -14,6 +14,11 @@ def is_editor_temp(name: str) -> bool:
             or _SWAP.search(name) is not None)
 
 
+def is_post_name(name: str) -> bool:
+    """True if a file of this name under content/posts/ is a post: Markdown, not hidden."""
+    return name.endswith(".md") and not name.startswith(".")
+
+
 def is_published(name: str) -> bool:
     """True if a static file of this name belongs in the output (not hidden, not scratch)."""
     return not name.startswith(".") and not is_editor_temp(name) and name != "Thumbs.db"
