@@ -241,8 +241,8 @@ def _patch(config: SiteConfig, out: Path, last: Manifest, inputs: Inputs, record
     journal = last.journal and last.journal.then(
         {path: inputs.stats[path] for path in found.changed}, inputs.digests, written,
         {rel: key for rel, (key, _) in found.parsed.items()})
-    recorder.save(replace(last, inputs=inputs, outputs={**last.outputs, **written},
-                          patch=found.index), journal)
+    recorder.save(journal or replace(last, inputs=inputs, outputs={**last.outputs, **written},
+                                     patch=found.index))
     return BuildReport(out, len(changed), last.files - len(changed), last.posts, last.tags,
                        time.perf_counter() - started, last.warnings, html_pages=last.pages,
                        rendered=len(found.pages), parsed=len(found.parsed))

@@ -383,9 +383,9 @@ class Recorder:
             except OSError:
                 pass
 
-    def save(self, manifest: Manifest, journal: Journal | None = None) -> None:
-        """Save `manifest` (for a patch build, `journal`: Journal.then of the journal it was
-        loaded with), if this build holds the lock and no other ran beside it."""
+    def save(self, saved: Manifest | Journal) -> None:
+        """Save a manifest whole, or a patch build's journal (Journal.then of the one its
+        manifest was loaded with), if this build holds the lock and no other ran beside it."""
         if self.lock < 0:
             return
         marks = list(self.path.parent.glob(f"{self.path.name}.busy-*"))
@@ -394,10 +394,10 @@ class Recorder:
                 mark.unlink(missing_ok=True)
         if marks:
             return
-        if journal is None:
-            save(self.path, manifest)
-        else:  # the manifest file stays as it is: what changed goes to its journal
-            _write(journal_path(self.path), journal)
+        if isinstance(saved, Journal):  # the manifest file stays as it is
+            _write(journal_path(self.path), saved)
+        else:
+            save(self.path, saved)
 
     def close(self) -> None:
         """Let the next build have the lock."""
