@@ -8,7 +8,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, TextIO
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
     Args = argparse.Namespace | SimpleNamespace
     """A command's arguments, as parse_args or quick_build_args gives them."""
+    Commands = argparse._SubParsersAction[argparse.ArgumentParser]
+    """Where each command's parser is added."""
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -137,7 +139,7 @@ def cmd_import_wordpress(args: Args) -> int:
     return EXIT_OK
 
 
-def add_import_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_import_parser(commands: Commands) -> None:
     """`reelnotes import wordpress EXPORT.xml [--site DIR] [--force]`."""
     imp = commands.add_parser("import", help="import posts from another blog",
                               description="Import posts and comments from another blog.")
@@ -226,9 +228,6 @@ def cmd_check(args: Args) -> int:
     return EXIT_ERROR if result.errors else EXIT_OK
 
 
-COMMANDS = ("build", "serve", "init", "new", "check", "import")
-
-
 def parser(only: str | None = None) -> argparse.ArgumentParser:
     """The argument parser for every command, or with `only` one of them: each parser costs
     a millisecond or so (argparse looks its messages up in gettext's catalogues)."""
@@ -251,70 +250,75 @@ def parser(only: str | None = None) -> argparse.ArgumentParser:
     top.add_argument("--version", action=VersionAction)
     commands = top.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
-    if only is None:
-        for name in COMMANDS:
-            _command_parser(commands, name)
-    else:
-        _command_parser(commands, only)
+    for name in COMMANDS if only is None else (only,):
+        COMMANDS[name](commands)
     return top
 
 
-def _command_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser],
-                    name: str) -> None:
-    """Add the parser of one command."""
-    if name == "import":
-        add_import_parser(commands)
-        return
-    if name == "build":
-        b = commands.add_parser("build", help="build the site into build/",
-                                description="Build the site folder into a static site.")
-        add_site_option(b)
-        b.add_argument("--out", metavar="DIR", help="the output folder (default: SITE/build)")
-        add_drafts_option(b)
-        b.add_argument("--future", action="store_true", help="include posts dated in the future")
-        b.add_argument("--base-url", metavar="URL", help="override base_url from reelnotes.toml")
-        b.add_argument("--quiet", "-q", action="store_true", help="print nothing but problems")
-        b.add_argument("--jobs", "-j", type=int, metavar="N",
-                       help="processes to use (default: one per CPU)")
-        b.set_defaults(run=cmd_build)
-    elif name == "serve":
-        s = commands.add_parser("serve", help="preview the site, rebuilding on change",
-                                description="Build the site into .reelnotes-cache/serve/ and serve "
-                                "it; with --watch, rebuild and reload the browser on every save.")
-        add_site_option(s)
-        s.add_argument("--watch", action="store_true", help="rebuild and live-reload on change")
-        s.add_argument("--port", type=int, default=8000, help="the port (default: 8000)")
-        s.add_argument("--host", default="127.0.0.1",
-                       help="the address to listen on (default: 127.0.0.1, this machine only)")
-        add_drafts_option(s)
-        s.add_argument("--poll", action="store_true",
-                       help="poll for changes (network drives, containers) instead of OS events")
-        s.set_defaults(run=cmd_serve)
-    elif name == "init":
-        i = commands.add_parser("init", help="create a new site",
-                                description="Create a new, working site: settings, one sample "
-                                "post, and optionally the theme.")
-        i.add_argument("dir", metavar="DIR", help="the new site's folder (new or empty)")
-        i.add_argument("--with-templates", action="store_true",
-                       help="copy the built-in theme's templates into DIR/templates to edit them")
-        i.set_defaults(run=cmd_init)
-    elif name == "new":
-        n = commands.add_parser(
-            "new", help="start a new draft post",
-            description="Write content/posts/<date>-<slug>.md with draft: true.")
-        n.add_argument("title", help="the post's title")
-        n.add_argument("--film", metavar="NAME", help="the film the post reviews")
-        n.add_argument("--year", type=int, help="the film's year of release")
-        n.add_argument("--tags", metavar="A,B", help="comma-separated tags")
-        add_site_option(n)
-        n.set_defaults(run=cmd_new)
-    elif name == "check":
-        c = commands.add_parser("check", help="validate the site without building it",
-                                description="Check every post, comment file, template and "
-                                "internal link; write nothing; exit 1 on any error.")
-        add_site_option(c)
-        add_drafts_option(c, "check as if drafts were published")
-        c.set_defaults(run=cmd_check)
+def _build_parser(commands: Commands) -> None:
+    b = commands.add_parser("build", help="build the site into build/",
+                            description="Build the site folder into a static site.")
+    add_site_option(b)
+    b.add_argument("--out", metavar="DIR", help="the output folder (default: SITE/build)")
+    add_drafts_option(b)
+    b.add_argument("--future", action="store_true", help="include posts dated in the future")
+    b.add_argument("--base-url", metavar="URL", help="override base_url from reelnotes.toml")
+    b.add_argument("--quiet", "-q", action="store_true", help="print nothing but problems")
+    b.add_argument("--jobs", "-j", type=int, metavar="N",
+                   help="processes to use (default: one per CPU)")
+    b.set_defaults(run=cmd_build)
+
+
+def _serve_parser(commands: Commands) -> None:
+    s = commands.add_parser("serve", help="preview the site, rebuilding on change",
+                            description="Build the site into .reelnotes-cache/serve/ and serve "
+                            "it; with --watch, rebuild and reload the browser on every save.")
+    add_site_option(s)
+    s.add_argument("--watch", action="store_true", help="rebuild and live-reload on change")
+    s.add_argument("--port", type=int, default=8000, help="the port (default: 8000)")
+    s.add_argument("--host", default="127.0.0.1",
+                   help="the address to listen on (default: 127.0.0.1, this machine only)")
+    add_drafts_option(s)
+    s.add_argument("--poll", action="store_true",
+                   help="poll for changes (network drives, containers) instead of OS events")
+    s.set_defaults(run=cmd_serve)
+
+
+def _init_parser(commands: Commands) -> None:
+    i = commands.add_parser("init", help="create a new site",
+                            description="Create a new, working site: settings, one sample "
+                            "post, and optionally the theme.")
+    i.add_argument("dir", metavar="DIR", help="the new site's folder (new or empty)")
+    i.add_argument("--with-templates", action="store_true",
+                   help="copy the built-in theme's templates into DIR/templates to edit them")
+    i.set_defaults(run=cmd_init)
+
+
+def _new_parser(commands: Commands) -> None:
+    n = commands.add_parser(
+        "new", help="start a new draft post",
+        description="Write content/posts/<date>-<slug>.md with draft: true.")
+    n.add_argument("title", help="the post's title")
+    n.add_argument("--film", metavar="NAME", help="the film the post reviews")
+    n.add_argument("--year", type=int, help="the film's year of release")
+    n.add_argument("--tags", metavar="A,B", help="comma-separated tags")
+    add_site_option(n)
+    n.set_defaults(run=cmd_new)
+
+
+def _check_parser(commands: Commands) -> None:
+    c = commands.add_parser("check", help="validate the site without building it",
+                            description="Check every post, comment file, template and "
+                            "internal link; write nothing; exit 1 on any error.")
+    add_site_option(c)
+    add_drafts_option(c, "check as if drafts were published")
+    c.set_defaults(run=cmd_check)
+
+
+COMMANDS: dict[str, Callable[[Commands], None]] = {
+    "build": _build_parser, "serve": _serve_parser, "init": _init_parser, "new": _new_parser,
+    "check": _check_parser, "import": add_import_parser}
+"""Each command, with what adds its parser (in the order `--help` lists them)."""
 
 
 _FLAGS = {"--drafts": "drafts", "--future": "future", "--quiet": "quiet", "-q": "quiet"}
