@@ -353,6 +353,23 @@ def test_the_command_exits_at_once_and_loses_no_output(site: Site, broken: bool)
         assert counts(proc.stdout)["written"] == counts(proc.stdout)["files"] > 0
 
 
+def test_the_command_collects_young_objects_less_often(monkeypatch: pytest.MonkeyPatch) -> None:
+    # (the script pip installs and `python -m reelnotes` both start at __main__.run)
+    import gc
+
+    import reelnotes.__main__ as command
+    import reelnotes.cli
+
+    seen: list[tuple[int, ...]] = []
+    monkeypatch.setattr(reelnotes.cli, "run", lambda: seen.append(gc.get_threshold()))
+    before = gc.get_threshold()
+    try:
+        command.run()
+    finally:
+        gc.set_threshold(*before)
+    assert seen == [(command.GC_YOUNG, *before[1:])] and command.GC_YOUNG > before[0]
+
+
 def test_a_build_with_stdout_closed_still_builds(site: Site) -> None:
     # (`reelnotes build >&-`: Python then has no sys.stdout at all)
     site.post("one", post_text("First review", "2013-04-09"))
