@@ -139,6 +139,9 @@ def cold_build(site: Site, scratch: Path) -> dict[str, str]:
           ("append", "seed", "More."), ("sneak", "seed", None)])
 @example([("template", "bodies", None), ("append", "seed", "More."),
           ("append", "seed", "Much " * 300), ("template", "", None), ("append", "seed", "More.")])
+@example([("template", "bodies", None),
+          ("write", "b", {"title": "Still Life", "day": 1, "tags": [], "body": "Some text."}),
+          ("append", "b", "More.")])
 def test_incremental_build_equals_cold_build(steps: list[tuple[str, object, object]]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         site = Site(Path(tmp) / "site")

@@ -10,8 +10,8 @@ a few pages, without reading, modelling or keying the whole site.
 
 `plan` decides, and renders; build.py writes. When anything is outside what it can vouch for
 (a file added, removed or other than a post changed; a card; a warning, old or new; a comment
-file; a feed; a template that names the site's posts), it answers None and the build is a
-full one, which makes the same bytes.
+file; a feed; a template that names the site's posts, or lists their bodies), it answers None
+and the build is a full one, which makes the same bytes.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from .cache import BuildCache, post_key
 from .config import SiteConfig
 from .content import read_post
 from .errors import TemplateError
-from .keys import PageKeys, TemplateDeps, card_digest
+from .keys import WORST, PageKeys, TemplateDeps, card_digest
 from .manifest import Inputs, Manifest, PatchIndex
 from .model import Post
 from .render import Renderer
@@ -135,8 +135,9 @@ def plan(config: SiteConfig, last: Manifest, inputs: Inputs, store: BuildCache,
 def index_of(site: Site, keys: PageKeys, salt: str, read: dict[str, Post | None],
              fed: set[str]) -> PatchIndex | None:
     """The patch index of a site just built; None if its post pages read the site-wide
-    globals. `read` is each post file's read result, to tell posts composed after reading
-    (comments attached, slug moved) from those read as they are."""
+    globals, or another page reads posts' bodies. `read` is each post file's read result, to
+    tell posts composed after reading (comments attached, slug moved) from those read as they
+    are."""
     if keys.base is None or not site.posts:
         return None
     probe = post_page(site.posts[0], None, None)
@@ -145,6 +146,9 @@ def index_of(site: Site, keys: PageKeys, salt: str, read: dict[str, Post | None]
     deps = keys.deps.get(probe.template)
     if deps is None:
         return None
+    if any(keys.deps.get(template, WORST).reads_body
+           for template in {page.template for page in site.pages if page.kind != "post"}):
+        return None  # a list shows posts' bodies (a theme's own): a body edit changes it too
     post_keys = keys.full.post_keys
     plain = {post.src_path: post_keys[post.src_path] for post in site.posts
              if read.get(post.src_path) is post and post.src_path in post_keys}
