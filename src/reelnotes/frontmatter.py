@@ -114,8 +114,8 @@ def clean(value: Any) -> Any:
 def parse_yaml(text: str, first_line: int = 1) -> tuple[Any, dict[KeyPath, int]]:
     """Parse YAML text; return the data and the line of every key path. Duplicate keys fail."""
     fast = _plain_front_matter(text, first_line)
-    if fast is not None:
-        return clean(fast[0]), fast[1]
+    if fast is not None:  # (its values are pieces of the text: clean only if it needs it)
+        return clean(fast[0]) if _UNSAFE_IN_VALUES.search(text) else fast[0], fast[1]
     return parse_any_yaml(text, first_line)
 
 
