@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import feedparser
@@ -13,6 +14,12 @@ import lxml.etree
 import lxml.html
 import pytest
 from conftest import REPO, Result, Site
+from hypothesis import given
+from hypothesis import strategies as st
+from markupsafe import Markup, escape
+
+from reelnotes.config import load_config
+from reelnotes.render import escape_output, make_environment
 
 BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 SCRIPT = "<script>alert(1)</script>"
@@ -183,3 +190,31 @@ def test_json_feed_carries_text_not_markup(hostile: Site) -> None:
     fragment = lxml.html.fragment_fromstring(item["content_html"], create_parent="div")
     assert _bad_attributes(fragment) == []
     assert [el.tag for el in fragment.iter("img", "script", "svg")] == []
+
+
+class _Html:
+    """An object that renders itself as HTML, as Markup does."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __html__(self) -> str:
+        return self.text
+
+
+@given(st.one_of(st.text(), st.integers(), st.floats(), st.none(), st.booleans(),
+                 st.text().map(Markup), st.text().map(_Html)))
+def test_printed_values_are_escaped_as_markupsafe_escapes_them(value: object) -> None:
+    # (templates print through escape_output, which skips making a Markup of each value)
+    assert escape_output(value) == str(escape(value))
+
+
+def test_templates_print_through_escape_output(tmp_path: Path) -> None:
+    config, _ = load_config(tmp_path)
+    env = make_environment(config)
+    page = env.from_string("{{ a }}|{{ b }}|{{ c }}")
+    assert page.root_render_func.__globals__["escape"] is escape_output
+    assert page.render(a="<i>'&\"", b=Markup("<i>"), c=3) == "&lt;i&gt;&#39;&amp;&#34;|<i>|3"
+    template = env.get_template("post.html")
+    assert template.root_render_func.__globals__["escape"] is escape_output
+

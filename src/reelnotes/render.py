@@ -6,11 +6,18 @@ import json
 from collections.abc import Callable, MutableMapping
 from datetime import date, datetime
 from pathlib import Path
+from types import CodeType
 from typing import Any
 from urllib.parse import quote
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
+
+try:  # markupsafe 3: escape() is Python code around this
+    from markupsafe._speedups import _escape_inner as _escape_text
+except ImportError:  # (markupsafe 2, or no C speedups)
+    def _escape_text(text: str, /) -> str:
+        return str(escape(text))
 
 from . import urls
 from .config import SiteConfig
@@ -59,6 +66,33 @@ def stars(rating: float) -> list[str]:
 def mailto(address: str, subject: str) -> str:
     """A mailto: link with the subject filled in."""
     return f"mailto:{quote(address, safe='@')}?subject={quote(subject, safe='')}"
+
+
+def escape_output(value: Any) -> str:
+    """The text markupsafe.escape makes of a value a template prints, as a plain str.
+
+    Jinja only joins these pieces into the page (or a macro's Markup), so they need not be
+    Markup strings; making each one (Python code in markupsafe 3) took a fifth of the time
+    pages took to render."""
+    if type(value) is str:
+        return _escape_text(value)
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    return _escape_text(str(value))
+
+
+class _Template(jinja2.Template):
+    """A template whose printed values are escaped by escape_output."""
+
+    @classmethod
+    def from_code(cls, environment: jinja2.Environment, code: CodeType,
+                  globals: MutableMapping[str, Any],
+                  uptodate: Callable[[], bool] | None = None) -> jinja2.Template:
+        template = super().from_code(environment, code, globals, uptodate)
+        # Every function of the compiled template reads `escape` from the module's namespace,
+        # and autoescaped code calls it on nothing but what it prints
+        template.root_render_func.__globals__["escape"] = escape_output
+        return template
 
 
 def template_dirs(config: SiteConfig) -> list[Path]:
@@ -111,6 +145,7 @@ def make_environment(config: SiteConfig, cache_dir: Path | None = None) -> jinja
         # template it uses, and every page of a build from the same templates
         bytecode_cache=jinja2.FileSystemBytecodeCache(str(cache_dir)) if cache_dir else None,
     )
+    env.template_class = _Template
     base_path = config.base_path
     env.globals.update(
         site=config,
