@@ -10,6 +10,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import feedparser
+import jinja2
+import jinja2.runtime
 import lxml.etree
 import lxml.html
 import pytest
@@ -218,3 +220,43 @@ def test_templates_print_through_escape_output(tmp_path: Path) -> None:
     template = env.get_template("post.html")
     assert template.root_render_func.__globals__["escape"] is escape_output
 
+
+class _Shout:
+    """A callable object whose __call__ asks for the context."""
+
+    @jinja2.pass_context
+    def __call__(self, context: jinja2.runtime.Context, text: str) -> str:
+        return f"{text.upper()} for {context['who']}"
+
+
+def _stop() -> str:
+    raise StopIteration
+
+
+CALLS = (
+    "{% macro box(x, caller=None) %}[{{ x }}{{ caller() if caller }}]{% endmacro -%}\n"
+    '{{ plain(1, b=2) }} {{ ctx() }} {{ env_() }} {{ eval_() }} {{ shout("hi") }}\n'
+    '{{ box("m") }} {% call box("c") %}inner{% endcall %} '
+    '{{ "a-b".split("-") }} {{ stop() is undefined }}!\n'
+    '{% for x in [1] %}{% set who = "loop" %}'
+    '{{ ctx() }} {{ shout("in") }} {{ plain(1, b=1) }} {{ box("l") }}{% endfor %}\n\n'
+    '{% block main %}{% set who = "block" %}{{ ctx() }} {{ plain(2, b=2) }}{% endblock %}')
+
+
+def test_template_calls_behave_as_with_jinjas_own_context(tmp_path: Path) -> None:
+    # (templates call through a context that skips Jinja's checks for plain callables)
+    config, _ = load_config(tmp_path)
+    ours = make_environment(config)
+    theirs = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
+                                trim_blocks=True, lstrip_blocks=True)
+    helpers = dict(
+        plain=lambda a, b: a + b, stop=_stop, shout=_Shout(),
+        ctx=jinja2.pass_context(lambda c: c["who"]),
+        env_=jinja2.pass_environment(lambda e: e.autoescape),
+        eval_=jinja2.pass_eval_context(lambda e: e.autoescape))
+    rendered = [env.from_string(CALLS).render(who="page", **helpers) for env in (ours, theirs)]
+    assert rendered[0] == rendered[1]
+    assert rendered[0].splitlines() == [
+        "3 page True True HI for page", "[m] [cinner] [&#39;a&#39;, &#39;b&#39;] True!",
+        "loop IN for loop 2 [l]", "block 4"]
+    assert ours.context_class is not theirs.context_class

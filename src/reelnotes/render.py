@@ -6,11 +6,13 @@ import json
 from collections.abc import Callable, MutableMapping
 from datetime import date, datetime
 from pathlib import Path
-from types import CodeType
+from types import BuiltinFunctionType, CodeType, FunctionType, MethodType
 from typing import Any
 from urllib.parse import quote
 
 import jinja2
+import jinja2.runtime
+from jinja2.utils import internalcode
 from markupsafe import Markup, escape
 
 try:  # markupsafe 3: escape() is Python code around this
@@ -95,6 +97,30 @@ class _Template(jinja2.Template):
         return template
 
 
+_PLAIN_CALLABLES = frozenset({FunctionType, BuiltinFunctionType, MethodType,
+                              jinja2.runtime.Macro})
+"""Callables whose __call__ never asks for the context (what Context.call checks first)."""
+
+
+class _Context(jinja2.runtime.Context):
+    """A template context that calls functions and macros which ask for none of its arguments
+    (pass_context and its kind) straight away: every call a template makes goes through
+    `call`, and Jinja's checks took a tenth of the time pages took to render."""
+
+    @internalcode
+    def call(__self, __obj: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if type(__obj) not in _PLAIN_CALLABLES or hasattr(__obj, "jinja_pass_arg"):
+            return super().call(__obj, *args, **kwargs)
+        if kwargs:
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+        try:
+            return __obj(*args, **kwargs)
+        except StopIteration:
+            return __self.environment.undefined(
+                "value was undefined because a callable raised a StopIteration exception")
+
+
 def template_dirs(config: SiteConfig) -> list[Path]:
     """The site's templates/ first, then the built-in theme's."""
     dirs = [config.templates_dir] if config.templates_dir.is_dir() else []
@@ -146,6 +172,7 @@ def make_environment(config: SiteConfig, cache_dir: Path | None = None) -> jinja
         bytecode_cache=jinja2.FileSystemBytecodeCache(str(cache_dir)) if cache_dir else None,
     )
     env.template_class = _Template
+    env.context_class = _Context
     base_path = config.base_path
     env.globals.update(
         site=config,
