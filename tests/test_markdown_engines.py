@@ -171,3 +171,8 @@ def test_absolute_links_for_feeds() -> None:
 def test_heading_ids_are_the_anchors_plugins(title: str) -> None:
     """heading_slug keeps what mdit-py-plugins' anchors slugify keeps, with a cheaper class."""
     assert markdown.heading_slug(title) == anchors_slugify(title)
+
+
+def test_the_wide_spaces_are_every_unicode_space_past_ascii() -> None:
+    spaces = "".join(c for c in map(chr, range(0x80, sys.maxunicode + 1)) if c.isspace())
+    assert markdown._WIDE_SPACES == spaces
