@@ -9,6 +9,8 @@ import pty
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -20,7 +22,8 @@ from hypothesis import strategies as st
 from test_incremental import tree
 
 from reelnotes import parallel
-from reelnotes.manifest import Manifest, output_stats
+from reelnotes.config import load_config
+from reelnotes.manifest import Inputs, Manifest, Scan, output_stats
 from reelnotes.markdown import parsed_text, plain_text, render_post
 from reelnotes.output import Update
 
@@ -378,3 +381,55 @@ def test_a_build_with_stdout_closed_still_builds(site: Site) -> None:
                           preexec_fn=lambda: os.close(1))  # noqa: PLW1509 - no threads here
     assert (proc.returncode, proc.stderr) == (0, "")
     assert (site.root / "build/posts/first-review/index.html").is_file()
+
+
+def test_the_scan_made_by_a_child_process_is_the_one_made_here(site: Site) -> None:
+    # (a template and a post changed just now: their hashes are taken, or left pending)
+    site.post("one", post_text("First review", "2013-04-09"))
+    site.write("templates/extra.html", "{{ page.title }}")
+    config, _ = load_config(site.root)
+    scan = Scan(config, time.time_ns())
+    assert scan.pid > 0  # (the suite runs on one thread: the scan forks)
+    found, here = scan.inputs(), Inputs.scan(config, time.time_ns())
+    assert found == here and found.digests and found.pending
+    with pytest.raises(ChildProcessError):
+        os.waitpid(scan.pid, os.WNOHANG)  # (reaped)
+
+
+def test_the_scan_is_made_here_beside_other_threads_or_when_the_child_fails(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    site.post("one", post_text("First review", "2013-04-09"))
+    config, _ = load_config(site.root)
+    expected = Inputs.scan(config, time.time_ns())
+    stop = threading.Event()
+    beside = threading.Thread(target=stop.wait)
+    beside.start()
+    try:
+        scan = Scan(config, time.time_ns())
+    finally:
+        stop.set()
+        beside.join()
+    assert scan.pid == 0 and scan.ready() and scan.inputs() == expected  # (no fork with threads)
+    parent, scanned = os.getpid(), Inputs.scan
+
+    def failing(*args: object) -> Inputs:
+        if os.getpid() != parent:
+            raise OSError("the child fails")
+        return scanned(config, time.time_ns())
+
+    monkeypatch.setattr(Inputs, "scan", staticmethod(failing))
+    scan = Scan(config, time.time_ns())
+    assert scan.pid > 0 and scan.inputs() == expected
+
+
+def test_what_a_build_imports_while_it_scans_is_what_a_patch_build_needs(
+        built_site: Site) -> None:
+    post = built_site.root / "content/posts/two.md"
+    post.write_text(post.read_text(encoding="utf-8") + "\nA last line.\n", encoding="utf-8")
+    script = ("import sys; from reelnotes.build import PATCH_MODULES; from reelnotes.cli import "
+              f"main; code = main(['build', '--site', {str(built_site.root)!r}]); "
+              "print(code, sorted(set(PATCH_MODULES) - set(sys.modules)))")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True)
+    summary, outcome = proc.stdout.splitlines()
+    assert "1 post parsed, 3 of" in summary and outcome == "0 []"

@@ -32,6 +32,7 @@ from .manifest import (
     Manifest,
     PatchIndex,
     Recorder,
+    Scan,
     Stat,
     output_path,
     output_stat,
@@ -173,9 +174,12 @@ def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False,
     out = (out or default_out(config)).absolute()
     now = now or clock()
     asked = request(config, out, drafts=drafts, future=future)
-    inputs = Inputs.scan(config, time.time_ns())
+    scan = Scan(config, time.time_ns())
     record = manifest_file(config, out)
     last = manifest.load(record)
+    if last is not None and last.patch is not None:
+        _prefetch(scan.ready)
+    inputs = scan.inputs()
     if last is not None and last.holds(asked, inputs, out, now):
         return BuildReport(out, 0, last.files, last.posts, last.tags,
                            time.perf_counter() - started, last.warnings, html_pages=last.pages)
@@ -198,6 +202,23 @@ def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False,
     finally:
         recorder.close()
     return result
+
+
+PATCH_MODULES = ("reelnotes.content", "reelnotes.cache", "reelnotes.output", "jinja2",
+                 "reelnotes.render", "reelnotes.keys", "reelnotes.patch")
+"""What a patch build imports, in the order a build imports them while its inputs are scanned."""
+
+
+def _prefetch(done: Callable[[], bool]) -> None:
+    """Import what a patch build needs (one may follow the last build) until `done()`: the
+    time it takes is the scan's, which another process makes, so that a build with nothing
+    to do loses none."""
+    import importlib
+
+    for name in PATCH_MODULES:
+        if done():
+            return
+        importlib.import_module(name)
 
 
 def _patch(config: SiteConfig, out: Path, last: Manifest, inputs: Inputs, recorder: Recorder,

@@ -21,8 +21,11 @@ thousands of entries: it writes them to a journal beside it (Journal), not the w
 from __future__ import annotations
 
 import hashlib
+import marshal
 import os
 import pickle
+import select
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
@@ -159,6 +162,50 @@ class Inputs:
         return sorted({path for path, stat in self.stats.items() if old.stats[path] != stat} |
                       {path for path, digest in old.digests.items()
                        if (self.digests.get(path) or _digest(path)) != digest})
+
+
+class Scan:
+    """Inputs.scan, made by a forked child process while this one goes on (it loads the
+    manifest, imports what the build may need): the scan is mostly stat calls, 4,000 for as
+    many posts, which the child makes on another processor. `inputs()` waits for it. Where
+    forking is unsafe (other threads run, as in the dev server) or impossible, or the child
+    fails, the scan is made in this process."""
+
+    def __init__(self, config: SiteConfig, now_ns: int) -> None:
+        self.config, self.now_ns = config, now_ns
+        self.pid, self.pipe = 0, -1
+        if not hasattr(os, "fork") or threading.active_count() > 1:
+            return
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: scan, send, and leave at once, leaving the parent's state be
+            code = 1
+            try:
+                os.close(read_end)
+                found = Inputs.scan(config, now_ns)
+                with open(write_end, "wb") as pipe:  # (marshal: 3 x quicker than pickle here)
+                    pipe.write(marshal.dumps((found.stats, found.digests, found.pending)))
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write_end)
+        self.pid, self.pipe = pid, read_end
+
+    def ready(self) -> bool:
+        """True once the child has sent the scan (or there is no child)."""
+        return self.pipe < 0 or bool(select.select([self.pipe], [], [], 0)[0])
+
+    def inputs(self) -> Inputs:
+        """The scan: the child's, once it is done, or one made now."""
+        if self.pipe < 0:
+            return Inputs.scan(self.config, self.now_ns)
+        with open(self.pipe, "rb") as pipe:
+            data = pipe.read()
+        os.waitpid(self.pid, 0)
+        try:
+            return Inputs(*marshal.loads(data))
+        except (EOFError, ValueError, TypeError):  # the child failed: scan here
+            return Inputs.scan(self.config, self.now_ns)
 
 
 def output_path(out: Path, dest: str) -> str:
