@@ -11,6 +11,9 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import feedparser
+import lxml.etree
+import lxml.html
 import pytest
 from conftest import Result, Site, post_text
 
@@ -294,3 +297,18 @@ def test_control_characters_are_dropped(site: Site, cli: Callable[..., Result]) 
     doc = site.html("posts/title/index.html")
     assert doc.xpath("//h1")[0].text_content() == "Title"
     assert doc.xpath("//div[@class='post-body']/p")[0].text == "Body text."
+
+
+def test_a_link_no_url_parser_can_read_is_kept_as_written(site: Site,
+                                                        cli: Callable[..., Result]) -> None:
+    # (urllib raises on https://[: the feed would have ended in a traceback, and so would check)
+    site.post("one", post_text("One", body='See <a href="https://[">this</a> and '
+                                           '[that](/posts/one/).'))
+    assert cli("build", "--site", site.root).code == 0
+    assert cli("check", "--site", site.root).code == 0
+    assert feedparser.parse((site.out / "feed.xml").read_bytes()).bozo == 0
+    encoded = lxml.etree.parse(site.out / "feed.xml").findtext(
+        "channel/item/{http://purl.org/rss/1.0/modules/content/}encoded")
+    content = lxml.html.fragment_fromstring(encoded, create_parent="div")
+    assert [a.get("href") for a in content.iter("a")] == [
+        "https://[", "https://example.org/posts/one/"]

@@ -11,7 +11,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from html import unescape
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -176,3 +178,22 @@ def test_heading_ids_are_the_anchors_plugins(title: str) -> None:
 def test_the_wide_spaces_are_every_unicode_space_past_ascii() -> None:
     spaces = "".join(c for c in map(chr, range(0x80, sys.maxunicode + 1)) if c.isspace())
     assert markdown._WIDE_SPACES == spaces
+
+
+URL_PIECES = st.sampled_from(["https://", "http://", "HTTPS://", "ftp://", "//", "/", "a", "B",
+                              "0", ".", "..", "-", ":", "80", "@", "%2F", "%", "?", "#", ";",
+                              "&", "&amp;", "'", "(", "~", "[", "]", " ", "\t", "é", "x.org",
+                              "/../", "=", "+"])
+
+
+@settings(max_examples=1000)
+@given(st.lists(URL_PIECES, max_size=8).map("".join),
+       st.sampled_from(["https://example.org/posts/x/", "http://example.org/", "https://h/a/b"]))
+def test_feed_links_are_left_as_they_are_only_where_urljoin_would_leave_them(
+        href: str, base: str) -> None:
+    link = f'<a href="{href}">x</a>'
+    try:
+        expected = f'<a href="{markdown._escape_attr(urljoin(base, unescape(href)))}">x</a>'
+    except ValueError:  # (https://[ and the like: left as written)
+        expected = link
+    assert absolute_links(link, base) == expected

@@ -72,8 +72,12 @@ def page_links(html: str) -> list[str]:
 
 
 def link_target(config: SiteConfig, page_url: str, href: str) -> str | None:
-    """The site-relative path a link points to, or None if it leaves the site."""
-    absolute = urlsplit(urljoin(config.base_url + page_url, href))
+    """The site-relative path a link points to, or None if it leaves the site (or cannot be
+    read as an address at all, as https://[ cannot)."""
+    try:
+        absolute = urlsplit(urljoin(config.base_url + page_url, href))
+    except ValueError:
+        return None
     if absolute.scheme not in ("http", "https"):
         return None
     if absolute.netloc != urlsplit(config.base_url).netloc:

@@ -615,7 +615,10 @@ def absolute_links(html: str, page_url: str) -> str:
         return _LINK_ATTR.sub(attr, match.group(0))
 
     def attr(match: re.Match[str]) -> str:
-        url = urljoin(page_url, html_unescape(match.group(2)))
+        try:
+            url = urljoin(page_url, html_unescape(match.group(2)))
+        except ValueError:  # an address urllib cannot read (https://[): left as written
+            return match.group(0)
         return f'{match.group(1)}"{_escape_attr(url)}"'
 
     return _LINKING_TAG.sub(tag, html)
