@@ -615,6 +615,8 @@ def absolute_links(html: str, page_url: str) -> str:
         return _LINK_ATTR.sub(attr, match.group(0))
 
     def attr(match: re.Match[str]) -> str:
+        if _PLAIN_ABSOLUTE.fullmatch(match.group(2)):
+            return match.group(0)  # (most links: urljoin would give it back as it is)
         try:
             url = urljoin(page_url, html_unescape(match.group(2)))
         except ValueError:  # an address urllib cannot read (https://[): left as written
@@ -626,6 +628,10 @@ def absolute_links(html: str, page_url: str) -> str:
 
 _LINKING_TAG = re.compile(r"<[a-zA-Z][a-zA-Z0-9-]*\s[^<>]*?(?:href|src)=[^<>]*>")
 _LINK_ATTR = re.compile(r"(\s(?:href|src)=)\"([^\"]*)\"")
+_PLAIN_ABSOLUTE = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[A-Za-z0-9._~!$()*+,=:@%/-]*)?")
+"""An http(s) address that urljoin, unescaping and escaping all leave as it is: host and path
+only (no query, fragment or parameters, which it may rewrite), of characters none of them
+touch."""
 
 
 def render_inline(text: str) -> str:
