@@ -125,6 +125,11 @@ def ratio(a: Figure | None, b: Figure | None) -> str:
     return f"{a.median / b.median:.2f}" if a and b else "–"
 
 
+def percent(a: Figure, b: Figure) -> str:
+    """a's median as a share of b's, as table text (the rebuild targets are percentages)."""
+    return f"{100 * a.median / b.median:.1f} %"
+
+
 def report(sizes: list[int], cold: dict[int, Figure], floors: dict[int, list[Figure]],
            warm: list[Figure], mid: int, others: dict[str, Figure], versions: dict[str, str],
            took: float, engines: tuple[Figure, int], paired: list[Figure]) -> str:
@@ -144,9 +149,9 @@ def report(sizes: list[int], cold: dict[int, Figure], floors: dict[int, list[Fig
                      f"{cold[n].rss_mb():.0f} MB | {f1.cell()} | {f2.cell()} | {f2.cpu_cell()} "
                      f"| {ratio(cold[n], f2)} |")
     lines += ["", f"Rebuilds of the {mid:,}-post site (cache and build/ in place):", "",
-              "| rebuild | seconds | CPU s | ÷ cold build | peak RSS |",
+              "| rebuild | seconds | CPU s | share of the cold build | peak RSS |",
               "|---|---:|---:|---:|---:|"]
-    lines += [f"| {f.name} | {f.cell()} | {f.cpu_cell()} | {ratio(f, cold[mid])} "
+    lines += [f"| {f.name} | {f.cell(3)} | {f.cpu_cell()} | {percent(f, cold[mid])} "
               f"| {f.rss_mb():.0f} MB |" for f in warm]
     slow, same = engines
     lines += ["", (f"Markdown: posts are rendered by {ENGINE} (the `fast` extra). Without it, "
@@ -247,7 +252,7 @@ def main() -> None:
     # Rebuilds last: they replace thousands of files, and on a file system without a journal
     # (see timing.fresh) every file created in the next minutes costs more, whoever creates it
     warm = bench_warm(sites[mid], opts.runs + 2)
-    log("rebuilds: " + "; ".join(f"{f.name} {f.cell()} s" for f in warm))
+    log("rebuilds: " + "; ".join(f"{f.name} {f.cell(3)} s" for f in warm))
     section = report(sizes, cold, floors, warm, mid, others, versions,
                      time.perf_counter() - started, engines, paired)
     print(section)

@@ -45,9 +45,10 @@ class Figure:
         """Median wall time."""
         return statistics.median(self.seconds)
 
-    def cell(self) -> str:
+    def cell(self, places: int = 2) -> str:
         """Median (min–max) as table text."""
-        return f"{self.median:.2f} ({min(self.seconds):.2f}–{max(self.seconds):.2f})"
+        low, high = min(self.seconds), max(self.seconds)
+        return f"{self.median:.{places}f} ({low:.{places}f}–{high:.{places}f})"
 
     def cpu_cell(self) -> str:
         """Median CPU seconds as table text."""
