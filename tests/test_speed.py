@@ -390,10 +390,11 @@ def test_the_scan_made_by_a_child_process_is_the_one_made_here(site: Site) -> No
     config, _ = load_config(site.root)
     scan = Scan(config, time.time_ns())
     assert scan.pid > 0  # (the suite runs on one thread: the scan forks)
-    found, here = scan.inputs(), Inputs.scan(config, time.time_ns())
+    found, here, pid = scan.inputs(), Inputs.scan(config, time.time_ns()), scan.pid
     assert found == here and found.digests and found.pending
+    scan.close()
     with pytest.raises(ChildProcessError):
-        os.waitpid(scan.pid, os.WNOHANG)  # (reaped)
+        os.waitpid(pid, os.WNOHANG)  # (reaped)
 
 
 def test_the_scan_is_made_here_beside_other_threads_or_when_the_child_fails(
@@ -418,8 +419,8 @@ def test_the_scan_is_made_here_beside_other_threads_or_when_the_child_fails(
         return scanned(config, time.time_ns())
 
     monkeypatch.setattr(Inputs, "scan", staticmethod(failing))
-    scan = Scan(config, time.time_ns())
-    assert scan.pid > 0 and scan.inputs() == expected
+    with Scan(config, time.time_ns()) as scan:
+        assert scan.pid > 0 and scan.inputs() == expected
 
 
 def test_what_a_build_imports_while_it_scans_is_what_a_patch_build_needs(

@@ -174,34 +174,34 @@ def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False,
     out = (out or default_out(config)).absolute()
     now = now or clock()
     asked = request(config, out, drafts=drafts, future=future)
-    scan = Scan(config, time.time_ns())
-    record = manifest_file(config, out)
-    last = manifest.load(record)
-    if last is not None and last.patch is not None:
-        _prefetch(scan.ready)
-    inputs = scan.inputs()
-    if last is not None and last.holds(asked, inputs, out, now):
-        return BuildReport(out, 0, last.files, last.posts, last.tags,
-                           time.perf_counter() - started, last.warnings, html_pages=last.pages)
-    recorder = Recorder(record)
-    try:
-        if last is not None and last.patch is not None and last.fits(asked, out, now):
-            patched = _patch(config, out, last, inputs.settled(), recorder, started)
-            if patched is not None:
-                return patched
-        result, content, index, stats, inputs = _build(config, out, drafts, future, now,
-                                                       progress, jobs, started, inputs)
-        if result.site is not None and result.site.posts:
-            # (with no post, the feed is dated now: every build differs)
-            from .site import publication_span
+    with Scan(config, time.time_ns()) as scan:  # (the child is reaped as the build ends)
+        record = manifest_file(config, out)
+        last = manifest.load(record)
+        if last is not None and last.patch is not None:
+            _prefetch(scan.ready)
+        inputs = scan.inputs()
+        if last is not None and last.holds(asked, inputs, out, now):
+            return BuildReport(out, 0, last.files, last.posts, last.tags,
+                               time.perf_counter() - started, last.warnings, html_pages=last.pages)
+        recorder = Recorder(record)
+        try:
+            if last is not None and last.patch is not None and last.fits(asked, out, now):
+                patched = _patch(config, out, last, inputs.settled(), recorder, started)
+                if patched is not None:
+                    return patched
+            result, content, index, stats, inputs = _build(config, out, drafts, future, now,
+                                                           progress, jobs, started, inputs)
+            if result.site is not None and result.site.posts:
+                # (with no post, the feed is dated now: every build differs)
+                from .site import publication_span
 
-            since, due = publication_span(content.posts, drafts=drafts, future=future, now=now)
-            recorder.save(Manifest(asked, inputs, stats, since, due, result.pages,
-                                   result.posts, result.tags, result.html_pages,
-                                   result.warnings, index))
-    finally:
-        recorder.close()
-    return result
+                since, due = publication_span(content.posts, drafts=drafts, future=future, now=now)
+                recorder.save(Manifest(asked, inputs, stats, since, due, result.pages,
+                                       result.posts, result.tags, result.html_pages,
+                                       result.warnings, index))
+        finally:
+            recorder.close()
+        return result
 
 
 PATCH_MODULES = ("reelnotes.content", "reelnotes.cache", "reelnotes.output", "jinja2",
