@@ -421,6 +421,12 @@ def test_the_scan_is_made_here_beside_other_threads_or_when_the_child_fails(
     monkeypatch.setattr(Inputs, "scan", staticmethod(failing))
     with Scan(config, time.time_ns()) as scan:
         assert scan.pid > 0 and scan.inputs() == expected
+    with Scan(config, time.time_ns()) as unread:  # (a build that fails before it reads)
+        pipe, pid = unread.pipe, unread.pid
+    with pytest.raises(OSError):
+        os.fstat(pipe)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
 
 
 def test_what_a_build_imports_while_it_scans_is_what_a_patch_build_needs(

@@ -212,7 +212,7 @@ PATCH_MODULES = ("reelnotes.content", "reelnotes.cache", "reelnotes.output", "ji
 def _prefetch(done: Callable[[], bool]) -> None:
     """Import what a patch build needs (one may follow the last build) until `done()`: the
     time it takes is the scan's, which another process makes, so that a build with nothing
-    to do loses none."""
+    to do loses little (at most the import under way when the scan comes)."""
     import importlib
 
     for name in PATCH_MODULES:

@@ -214,7 +214,11 @@ class Scan:
             return Inputs.scan(self.config, self.now_ns)
 
     def close(self) -> None:
-        """Reap the child (which has exited by then: waiting for it in `inputs` cost ~1 ms)."""
+        """Reap the child (which has exited by then: waiting for it in `inputs` cost ~1 ms),
+        and close the pipe if the scan was never read (the build failed first)."""
+        if self.pipe >= 0:
+            os.close(self.pipe)
+            self.pipe = -2
         if self.pid > 0:
             os.waitpid(self.pid, 0)
             self.pid = 0
