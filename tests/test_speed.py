@@ -440,3 +440,21 @@ def test_what_a_build_imports_while_it_scans_is_what_a_patch_build_needs(
                           check=True)
     summary, outcome = proc.stdout.splitlines()
     assert "1 post parsed, 3 of" in summary and outcome == "0 []"
+
+
+def test_only_a_build_with_a_manifest_to_load_scans_in_a_child(
+        site: Site, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch) -> None:
+    # (a first build has nothing to do while the child scans: it scans itself)
+    site.post("one", post_text("First review", "2013-04-09"))
+    forks: list[int] = []
+    fork = os.fork
+
+    def counted() -> int:
+        pid = fork()
+        if pid:
+            forks.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", counted)
+    assert cli("build", "--site", site.root).code == 0 and forks == []
+    assert cli("build", "--site", site.root).code == 0 and len(forks) == 1

@@ -174,8 +174,9 @@ def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False,
     out = (out or default_out(config)).absolute()
     now = now or clock()
     asked = request(config, out, drafts=drafts, future=future)
-    with Scan(config, time.time_ns()) as scan:  # (the child is reaped as the build ends)
-        record = manifest_file(config, out)
+    record = manifest_file(config, out)
+    # (the scan is made aside while a manifest is loaded; its child is reaped as the build ends)
+    with Scan(config, time.time_ns(), aside=record.is_file()) as scan:
         last = manifest.load(record)
         if last is not None and last.patch is not None:
             _prefetch(scan.ready)

@@ -170,12 +170,13 @@ class Scan:
     manifest, imports what the build may need): the scan is mostly stat calls, 4,000 for as
     many posts, which the child makes on another processor. `inputs()` waits for it, `close()`
     reaps the child. Where forking is unsafe (other threads run, as in the dev server) or
-    impossible, or the child fails, the scan is made in this process."""
+    impossible, or the child fails, the scan is made in this process; so it is when this one
+    has nothing to do meanwhile (`aside` false: no manifest to load, as in a first build)."""
 
-    def __init__(self, config: SiteConfig, now_ns: int) -> None:
+    def __init__(self, config: SiteConfig, now_ns: int, *, aside: bool = True) -> None:
         self.config, self.now_ns = config, now_ns
         self.pid, self.pipe = 0, -1
-        if not hasattr(os, "fork") or threading.active_count() > 1:
+        if not aside or not hasattr(os, "fork") or threading.active_count() > 1:
             return
         import fcntl  # (POSIX, as fork is)
 
