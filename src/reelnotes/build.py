@@ -17,11 +17,10 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import quote
 
 from . import manifest
@@ -53,8 +52,7 @@ if TYPE_CHECKING:
     from .site import Site
 
 
-@dataclass(frozen=True, slots=True)
-class BuildReport:
+class BuildReport(NamedTuple):
     """What a build did."""
 
     out: Path
@@ -69,7 +67,7 @@ class BuildReport:
     """Tags."""
     seconds: float
     """Wall time of the whole build."""
-    warnings: tuple[Diagnostic, ...] = field(default=())
+    warnings: tuple[Diagnostic, ...] = ()
     """Problems that did not stop the build."""
     site: Site | None = None
     """The site model that was built (None when the manifest showed nothing changed)."""
@@ -263,8 +261,8 @@ def _patch(config: SiteConfig, out: Path, last: Manifest, inputs: Inputs, record
     journal = last.journal and last.journal.then(
         {path: inputs.stats[path] for path in found.changed}, inputs.digests, written,
         {rel: key for rel, (key, _) in found.parsed.items()})
-    recorder.save(journal or replace(last, inputs=inputs, outputs={**last.outputs, **written},
-                                     patch=found.index))
+    recorder.save(journal or last._replace(inputs=inputs, outputs={**last.outputs, **written},
+                                     patch=found.next_index))
     return BuildReport(out, len(changed), last.files - len(changed), last.posts, last.tags,
                        time.perf_counter() - started, last.warnings, html_pages=last.pages,
                        rendered=len(found.pages), parsed=len(found.parsed))

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -17,8 +16,7 @@ CACHE_DIR = ".reelnotes-cache"
 """The site's cache folder (cache.py, the manifest, serve's site): safe to delete."""
 
 
-@dataclass(frozen=True, slots=True)
-class SiteConfig:
+class SiteConfig(NamedTuple):
     """The settings of one site, validated."""
 
     root: Path
@@ -39,7 +37,7 @@ class SiteConfig:
     """IANA time zone; a date without a time means midnight there."""
     comments_email: str = ""
     """Where readers reply to a post by email; empty for no link."""
-    extra: tuple[tuple[str, Any], ...] = field(default=())
+    extra: tuple[tuple[str, Any], ...] = ()
     """Keys under [extra], handed to templates as `site.extra`."""
 
     @property
@@ -73,10 +71,10 @@ class SiteConfig:
         url = _check_base_url(base_url, "--base-url", None, problems)
         if problems:
             raise ConfigError(problems)
-        return replace(self, base_url=url)
+        return self._replace(base_url=url)
 
 
-_KEYS = {f.name for f in fields(SiteConfig)} - {"root", "extra"} | {"extra"}
+_KEYS = set(SiteConfig._fields) - {"root", "extra"} | {"extra"}
 
 
 def _key_lines(text: str) -> dict[str, int]:
@@ -204,4 +202,4 @@ def _validate(root: Path, data: dict[str, Any], text: str) -> tuple[SiteConfig, 
         values[key] = value
     if problems:
         raise ConfigError(problems)
-    return replace(defaults, **values), warnings
+    return defaults._replace(**values), warnings

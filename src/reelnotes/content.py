@@ -6,7 +6,6 @@ import functools
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -178,18 +177,20 @@ def read_comments(
         if author and when and body and not chk.problems:
             comments.append(Comment(author, when, render_comment(body), url))
     comments.sort(key=lambda c: c.date)
-    numbered = tuple(replace(c, number=n) for n, c in enumerate(comments, 1))
+    numbered = tuple(c._replace(number=n) for n, c in enumerate(comments, 1))
     return numbered, warnings + problems
 
 
-@dataclass(slots=True)
 class Content:
     """Everything read from content/: posts with their comments attached."""
 
-    posts: list[Post] = field(default_factory=list)
-    """Every valid post, drafts and future posts included."""
-    warnings: list[Diagnostic] = field(default_factory=list)
-    """Problems that do not stop the build."""
+    __slots__ = ("posts", "warnings")
+
+    def __init__(self) -> None:
+        self.posts: list[Post] = []
+        """Every valid post, drafts and future posts included."""
+        self.warnings: list[Diagnostic] = []
+        """Problems that do not stop the build."""
 
 
 def post_files(config: SiteConfig) -> list[Path]:
@@ -317,7 +318,7 @@ def load_content(config: SiteConfig, read: Reader = read_post,
                     f'no post has the slug "{path.stem}": these comments are not shown', rel,
                     severity="warning"))
             elif comments:
-                by_slug[path.stem] = replace(target, comments=comments)
+                by_slug[path.stem] = target._replace(comments=comments)
     if problems:
         raise ContentError(problems)
     result.posts = sorted(by_slug.values(), key=lambda p: p.src_path)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .errors import Diagnostic
 
@@ -43,8 +42,7 @@ _C0_BYTES = bytes([*range(9), *range(11, 13), *range(14, 32), 127])
 _UNSAFE_IN_VALUES = re.compile(f"[{_CONTROLS}{_BIDI}]")
 
 
-@dataclass(frozen=True, slots=True)
-class Document:
+class Document(NamedTuple):
     """A text file's front matter and body."""
 
     data: dict[str, Any]

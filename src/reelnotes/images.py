@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 import struct
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .config import SiteConfig
 from .model import Film
@@ -15,8 +15,7 @@ from .theme import theme_static
 DEFAULT_SIZE = (400, 600)
 
 
-@dataclass(frozen=True, slots=True)
-class Poster:
+class Poster(NamedTuple):
     """A poster ready for an <img>: its link and the size to reserve for it."""
 
     url: str

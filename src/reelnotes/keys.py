@@ -13,10 +13,9 @@ import hashlib
 import json
 import operator
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields, is_dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import jinja2
 import jinja2.meta
@@ -51,8 +50,7 @@ _DUMPING_FILTERS = frozenset({"pprint", "string", "format", "tojson"})
 """Filters that may show an object whole, body and all."""
 
 
-@dataclass(frozen=True, slots=True)
-class TemplateDeps:
+class TemplateDeps(NamedTuple):
     """What a template, with every template it extends, includes or imports, may read."""
 
     shared: frozenset[str]
@@ -168,14 +166,14 @@ def remembered_deps(env: jinja2.Environment, fingerprint: str,
 
 _PLAIN = frozenset({type(None), str, int, float, bool, date, datetime})
 _FIELDS: dict[type, tuple[str, ...]] = {}
-"""Field names per dataclass type, looked up once (a fixed property of the code)."""
+"""Field names per record type, looked up once (a fixed property of the code)."""
 
 
 class Unhashable(Exception):
     """A template variable of a kind the fingerprint does not know: render the page."""
 
 
-CARD_FIELDS = tuple(f.name for f in fields(Post) if f.name not in BODY_FIELDS)
+CARD_FIELDS = tuple(name for name in Post._fields if name not in BODY_FIELDS)
 """What a page that does not read a post's body may show of it."""
 _card = operator.attrgetter(*CARD_FIELDS)
 
@@ -226,7 +224,7 @@ class Fingerprinter:
         return text
 
     def _compound(self, value: Any) -> str:
-        """The fingerprint of a list, tuple, mapping or dataclass, from its parts'."""
+        """The fingerprint of a list, tuple, mapping or record (NamedTuple), from its parts'."""
         kind = type(value)
         if kind is tuple or kind is list:
             return "[" + ",".join([self.of(v) for v in value]) + "]"
@@ -235,9 +233,10 @@ class Fingerprinter:
             if isinstance(value, Mapping):
                 return "{" + ",".join([f"{k!r}:{self.of(v)}"
                                        for k, v in sorted(value.items())]) + "}"
-            if not is_dataclass(value) or isinstance(value, type):
+            names = getattr(kind, "_fields", None)  # a record (NamedTuple)
+            if not isinstance(names, tuple):
                 raise Unhashable(kind.__qualname__)
-            names = _FIELDS[kind] = tuple(f.name for f in fields(value))
+            _FIELDS[kind] = names
         inner = ",".join([self.of(getattr(value, name)) for name in names])
         return f"{kind.__qualname__}({inner})"
 
@@ -251,14 +250,13 @@ class Fingerprinter:
 
 
 def card_digest(post: Post) -> str:
-    """A hash of every field of `post` but its body's (reprs of plain values and frozen
-    dataclasses are exact and stable)."""
+    """A hash of every field of `post` but its body's (reprs of plain values and of records
+    are exact and stable)."""
     card = repr(_card(post))
     return "C" + hashlib.sha256(card.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class Templates:
+class Templates(NamedTuple):
     """A site's templates, as the page keys count them."""
 
     fingerprint: str

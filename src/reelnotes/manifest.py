@@ -28,9 +28,9 @@ import pickle
 import select
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from . import __version__
 from .config import SiteConfig
@@ -108,8 +108,7 @@ def input_roots(config: SiteConfig) -> list[Path]:
             theme_static()]
 
 
-@dataclass(frozen=True, slots=True)
-class Inputs:
+class Inputs(NamedTuple):
     """The stat of every file a build may read, taken before it reads any."""
 
     stats: dict[str, Stat]
@@ -147,7 +146,7 @@ class Inputs:
     def read(self, digests: Mapping[str, str]) -> Inputs:
         """These inputs with the pending files' hashes, taken by the reader from the bytes it
         read; one it did not read gets none that matches, so the next build checks it."""
-        return replace(self, digests={**self.digests, **{
+        return self._replace(digests={**self.digests, **{
             path: digests.get(path, "") for path in self.pending}}, pending=frozenset())
 
     def same_as(self, old: Inputs) -> bool:
@@ -256,8 +255,7 @@ def request(config: SiteConfig, out: Path, *, drafts: bool, future: bool) -> str
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class PatchIndex:
+class PatchIndex(NamedTuple):
     """What the next build needs to re-render a post's own page alone (see patch.py)."""
 
     base: str
@@ -277,8 +275,7 @@ class PatchIndex:
     """True if the post template reads bodies: a post's neighbours' pages hold its body."""
 
 
-@dataclass(frozen=True, slots=True)
-class Journal:
+class Journal(NamedTuple):
     """The entries patch builds changed since the manifest file was saved whole: what a
     load adds to it. A journal names the file it applies to by that file's stat, so one left
     from before the manifest was saved anew is ignored."""
@@ -301,12 +298,13 @@ class Journal:
     def applied(self, saved: Manifest) -> Manifest:
         """The manifest `saved` (as the file holds it) with these entries."""
         if self.digests is None and not self.entries():
-            return replace(saved, journal=self)
-        inputs = replace(saved.inputs, stats={**saved.inputs.stats, **self.stats},
-                         digests=saved.inputs.digests if self.digests is None else self.digests)
-        patch = saved.patch and replace(saved.patch, keys={**saved.patch.keys, **self.keys})
-        return replace(saved, inputs=inputs, outputs={**saved.outputs, **self.outputs},
-                       patch=patch, journal=self)
+            return saved._replace(journal=self)
+        inputs = saved.inputs._replace(
+            stats={**saved.inputs.stats, **self.stats},
+            digests=saved.inputs.digests if self.digests is None else self.digests)
+        patch = saved.patch and saved.patch._replace(keys={**saved.patch.keys, **self.keys})
+        return saved._replace(inputs=inputs, outputs={**saved.outputs, **self.outputs},
+                              patch=patch, journal=self)
 
     def then(self, stats: dict[str, Stat], digests: dict[str, str], outputs: dict[str, Stat],
              keys: dict[str, str]) -> Journal | None:
@@ -321,8 +319,7 @@ JOURNAL_MAX = 1024
 """Entries a journal may hold before the manifest is saved whole again."""
 
 
-@dataclass(frozen=True, slots=True)
-class Manifest:
+class Manifest(NamedTuple):
     """What one build into an output folder read, made and reported."""
 
     request: str
@@ -347,7 +344,7 @@ class Manifest:
     """Problems that did not stop the build."""
     patch: PatchIndex | None = None
     """What a build that changes only posts' bodies needs (None: such a build is a full one)."""
-    journal: Journal | None = field(default=None, compare=False)
+    journal: Journal | None = None
     """As loaded: the journal applied to the manifest file (possibly empty); None otherwise."""
 
     def fits(self, asked: str, out: Path, now: datetime) -> bool:
@@ -367,10 +364,10 @@ class Manifest:
                    for path in (output_path(out, dest) for dest in dests))
 
 
-_FORMAT = repr([(kind.__name__, [f.name for f in fields(kind)])
+_FORMAT = repr([(kind.__name__, kind._fields)
                 for kind in (Inputs, PatchIndex, Journal, Manifest)])
 """Saved with each manifest: one saved by a version of reelnotes whose manifest had other
-fields (which unpickling would leave unset) is not loaded."""
+fields (which unpickling would fill with defaults, or misplace) is not loaded."""
 
 
 def journal_path(path: Path) -> Path:
@@ -402,7 +399,7 @@ def load(path: Path) -> Manifest | None:
 def save(path: Path, manifest: Manifest) -> None:
     """Replace the manifest at `path` in one step, whole; a failure only costs the next
     build."""
-    _write(path, replace(manifest, journal=None))
+    _write(path, manifest._replace(journal=None))
     journal_path(path).unlink(missing_ok=True)
 
 

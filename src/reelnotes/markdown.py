@@ -16,11 +16,10 @@ import os
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import cache, partial
 from html import escape as html_escape
 from html import unescape as html_unescape
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from urllib.parse import urljoin
 
 if TYPE_CHECKING:  # markdown-it-py is imported when first used: the Rust engine may do all
@@ -126,8 +125,7 @@ _RS = _rust_parser()
 ENGINE = _engine()
 
 
-@dataclass(frozen=True, slots=True)
-class RenderedBody:
+class RenderedBody(NamedTuple):
     """A post body rendered to HTML."""
 
     html: str
@@ -139,8 +137,7 @@ class RenderedBody:
     """The 0-based line of the <!--spoilers--> marker that put the rest in a <details>."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Rendered:
+class _Rendered(NamedTuple):
     """One engine's rendering of a document."""
 
     html: str

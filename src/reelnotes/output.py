@@ -16,8 +16,8 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .cache import OutputRecord
 from .errors import Diagnostic, OutputError
@@ -74,8 +74,7 @@ def _record(key: str, path: Path) -> OutputRecord:
     return OutputRecord(key, st.st_size, st.st_mtime_ns, st.st_ino)
 
 
-@dataclass(frozen=True, slots=True)
-class Scratch:
+class Scratch(NamedTuple):
     """Where new files wait until the build succeeds; worker processes write here too."""
 
     out: Path

@@ -17,9 +17,8 @@ and the build is a full one, which makes the same bytes.
 from __future__ import annotations
 
 import pickle
-from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 from . import urls
 from .cache import BuildCache, post_key
@@ -47,8 +46,7 @@ class _Tripwire:
     __str__ = __html__ = __call__ = _stop
 
 
-@dataclass(frozen=True, slots=True)
-class Plan:
+class Plan(NamedTuple):
     """The pages a patch made, and what the build records of it."""
 
     pages: dict[str, tuple[str, bytes]]
@@ -57,7 +55,7 @@ class Plan:
     """Each changed post file: its new cache key and pickled read result."""
     stale: list[str]
     """The changed posts' old cache keys."""
-    index: PatchIndex
+    next_index: PatchIndex
     """The index for the next build."""
     changed: list[str]
     """The input files changed since the last build (the changed posts')."""
@@ -129,7 +127,7 @@ def plan(config: SiteConfig, last: Manifest, inputs: Inputs, store: BuildCache,
             return None  # the full build reports a template's problem, with its context
         pages[urls.dest_path(page.url)] = (key, html)
     return Plan(pages, parsed, [index.keys[rel] for rel in parsed],
-                replace(index, keys=keys), changed)
+                index._replace(keys=keys), changed)
 
 
 def index_of(site: Site, keys: PageKeys, salt: str, read: dict[str, Post | None],

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from . import urls
 from .config import SiteConfig
@@ -15,8 +15,7 @@ from .errors import ContentError, Diagnostic
 from .model import Film, Post
 
 
-@dataclass(frozen=True, slots=True)
-class Tag:
+class Tag(NamedTuple):
     """A tag and the posts that carry it, newest first."""
 
     name: str
@@ -32,8 +31,7 @@ class Tag:
         return urls.tag_url(self.slug)
 
 
-@dataclass(frozen=True, slots=True)
-class FilmEntry:
+class FilmEntry(NamedTuple):
     """A film in the films index, with every review of it."""
 
     film: Film
@@ -50,8 +48,7 @@ class FilmEntry:
         return first if "A" <= first <= "Z" else "#"
 
 
-@dataclass(frozen=True, slots=True)
-class Page:
+class Page(NamedTuple):
     """One HTML page to render: where it goes, which template, and what the template gets."""
 
     url: str
@@ -62,14 +59,13 @@ class Page:
     """The page's own title (the site name is added by the template)."""
     kind: str
     """What the page is: index, post, tags, tag, archive, films, 404 or redirect."""
-    vars: Mapping[str, Any] = field(default_factory=dict)
+    vars: Mapping[str, Any] = MappingProxyType({})
     """The template's variables besides `site` and `page`."""
     description: str = ""
     """The meta description ("" means the site's description)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Pager:
+class Pager(NamedTuple):
     """Where one page of a paginated list sits among its siblings."""
 
     number: int
@@ -82,8 +78,7 @@ class Pager:
     """The older page, if any."""
 
 
-@dataclass(frozen=True, slots=True)
-class Site:
+class Site(NamedTuple):
     """The whole site as data: what gets published, and every page to render."""
 
     config: SiteConfig

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .config import SiteConfig
 from .images import Poster, poster
@@ -19,8 +18,7 @@ SAME_AS = {
 BEST_RATING, WORST_RATING = 5, 0
 
 
-@dataclass(frozen=True, slots=True)
-class HeadMeta:
+class HeadMeta(NamedTuple):
     """Everything the <head> of one page says about it."""
 
     title: str
