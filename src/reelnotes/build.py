@@ -32,12 +32,12 @@ from .manifest import (
     PatchIndex,
     Recorder,
     Scan,
-    Stat,
     output_path,
     output_stat,
     output_stats,
     request,
 )
+from .scanner import Stat
 from .sources import is_published
 from .theme import theme_static
 

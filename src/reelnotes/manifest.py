@@ -26,86 +26,30 @@ import marshal
 import os
 import pickle
 import select
-import threading
+import sys
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
 
-from . import __version__
+from . import __version__, scanner
 from .config import SiteConfig
 from .errors import Diagnostic
-from .sources import is_post_name
+from .parallel import default_jobs
+from .scanner import Stat, file_digest, stat_of, stats_under
 from .theme import theme_static, theme_templates
-
-RACY_NS = 3_000_000_000
-"""How recently a file may have changed before a scan and still be trusted by its stat alone."""
-
-Stat = tuple[int, int, int, int]
-"""A file's size, mtime_ns, ctime_ns and inode."""
-
-
-def _stat(path: str, *, follow: bool) -> Stat | None:
-    """The stat of `path` (through a symlink if `follow`, else of a dangling link itself)."""
-    try:
-        st = os.stat(path, follow_symlinks=follow)
-    except OSError:
-        try:
-            st = os.lstat(path)
-        except OSError:
-            return None
-    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
-
-
-def _stats(root: str, *, follow: bool, into: dict[str, Stat] | None = None) -> dict[str, Stat]:
-    """The stat of every file and symlink under `root`, by path, added `into` a dict; like the
-    build's own walk, it does not descend into symlinked folders (their own stat is kept).
-    (One loop, no generator: it runs over every input and output file of every build.)"""
-    found: dict[str, Stat] = {} if into is None else into
-    try:
-        with os.scandir(root) as entries:
-            listed = list(entries)
-    except OSError:
-        return found
-    stat = os.stat
-    for entry in listed:
-        if entry.is_dir(follow_symlinks=False):
-            _stats(entry.path, follow=follow, into=found)
-            continue
-        path = entry.path
-        try:
-            st = stat(path, follow_symlinks=follow)
-        except OSError:
-            fallback = _stat(path, follow=follow)
-            if fallback is not None:
-                found[path] = fallback
-            continue
-        found[path] = st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
-    return found
-
-
-def _digest(path: str) -> str:
-    """A hash of a file's bytes (of a folder's names), or "" if it cannot be read."""
-    try:
-        if os.path.isdir(path):
-            data = "\0".join(sorted(os.listdir(path))).encode("utf-8", "surrogateescape")
-        else:
-            with open(path, "rb") as file:
-                data = file.read()
-    except OSError:
-        return ""
-    return digest_of(data)
-
-
-def digest_of(data: bytes) -> str:
-    """The hash the manifest keeps of a file's bytes."""
-    return hashlib.sha256(data).hexdigest()
 
 
 def input_roots(config: SiteConfig) -> list[Path]:
     """Every folder whose files a build may read."""
     return [config.content_dir, config.templates_dir, theme_templates(), config.static_dir,
             theme_static()]
+
+
+def scan_args(config: SiteConfig, now_ns: int) -> list[str]:
+    """What scanner.main takes: the clock, the posts folder, reelnotes' source, the roots."""
+    return [str(now_ns), os.path.join(config.content_dir, "posts", ""),
+            os.path.dirname(__file__), *map(str, input_roots(config))]
 
 
 class Inputs(NamedTuple):
@@ -123,25 +67,13 @@ class Inputs(NamedTuple):
     def scan(config: SiteConfig, now_ns: int) -> Inputs:
         """Stat the site's inputs and reelnotes' source; hash those changed since
         `now_ns` - RACY_NS (the wall clock, read before the scan), but for post files, left
-        `pending`: `settled` hashes them, or the reader does (`read`)."""
-        stats: dict[str, Stat] = {}
-        for root in input_roots(config):
-            _stats(str(root), follow=True, into=stats)
-        for source in sorted(Path(__file__).parent.glob("*.py")):
-            stat = _stat(str(source), follow=True)
-            if stat is not None:
-                stats[str(source)] = stat
-        racy = now_ns - RACY_NS
-        posts = os.path.join(config.content_dir, "posts", "")
-        recent = [path for path, stat in stats.items() if max(stat[1], stat[2]) > racy]
-        pending = frozenset(path for path in recent
-                            if path.startswith(posts) and is_post_name(os.path.basename(path)))
-        return Inputs(stats, {path: _digest(path) for path in recent if path not in pending},
-                      pending)
+        `pending`: `settled` hashes them, or the reader does (`read`). (scanner.scan)"""
+        _, posts, code, *roots = scan_args(config, now_ns)
+        return Inputs(*scanner.scan(roots, code, posts, now_ns))
 
     def settled(self) -> Inputs:
         """These inputs with the pending files hashed now (before any is read)."""
-        return self.read({path: _digest(path) for path in self.pending})
+        return self.read({path: file_digest(path) for path in self.pending})
 
     def read(self, digests: Mapping[str, str]) -> Inputs:
         """These inputs with the pending files' hashes, taken by the reader from the bytes it
@@ -152,7 +84,7 @@ class Inputs(NamedTuple):
     def same_as(self, old: Inputs) -> bool:
         """True if no file was added, removed or changed since `old` was scanned."""
         return self.stats == old.stats and all(
-            (self.digests.get(path) or _digest(path)) == digest
+            (self.digests.get(path) or file_digest(path)) == digest
             for path, digest in old.digests.items())
 
     def changed(self, old: Inputs) -> list[str] | None:
@@ -161,44 +93,47 @@ class Inputs(NamedTuple):
             return None
         return sorted({path for path, stat in self.stats.items() if old.stats[path] != stat} |
                       {path for path, digest in old.digests.items()
-                       if (self.digests.get(path) or _digest(path)) != digest})
+                       if (self.digests.get(path) or file_digest(path)) != digest})
 
 
 class Scan:
-    """Inputs.scan, made by a forked child process while this one goes on (it loads the
+    """Inputs.scan, made by another Python process while this one goes on (it loads the
     manifest, imports what the build may need): the scan is mostly stat calls, 4,000 for as
-    many posts, which the child makes on another processor. `inputs()` waits for it, `close()`
-    reaps the child. Where forking is unsafe (other threads run, as in the dev server) or
-    impossible, or the child fails, the scan is made in this process; so it is when this one
-    has nothing to do meanwhile (`aside` false: no manifest to load, as in a first build)."""
+    many posts, which that process makes on another processor. `inputs()` waits for it,
+    `close()` reaps the process. That process runs scanner.py alone (`python -I -S`, started
+    by posix_spawn, ~10 ms before it scans): a forked copy of this one would start at once,
+    but each page either then wrote would be copied, which took back most of what it saved.
+    Where it cannot be started (no posix_spawn, a frozen application) or fails, the scan is
+    made in this process; so it is on one processor, and when this one has nothing to do
+    meanwhile (`aside` false: no manifest to load, as in a first build)."""
 
     def __init__(self, config: SiteConfig, now_ns: int, *, aside: bool = True) -> None:
         self.config, self.now_ns = config, now_ns
         self.pid, self.pipe = 0, -1
-        if not aside or not hasattr(os, "fork") or threading.active_count() > 1:
+        if (not aside or not hasattr(os, "posix_spawn") or not sys.executable
+                or getattr(sys, "frozen", False) or default_jobs() < 2):
             return
-        import fcntl  # (POSIX, as fork is)
+        import fcntl  # (POSIX, as posix_spawn is)
 
-        read_end, write_end = os.pipe()
+        read_end, write_end = os.pipe()  # (neither is inherited but as dup2 makes it stdout)
         if hasattr(fcntl, "F_SETPIPE_SZ"):  # room for the whole scan: the child need not wait
             with contextlib.suppress(OSError):
                 fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
-        pid = os.fork()
-        if pid == 0:  # the child: scan, send, and leave at once, leaving the parent's state be
-            code = 1
-            try:
-                os.close(read_end)
-                found = Inputs.scan(config, now_ns)
-                with open(write_end, "wb") as pipe:  # (marshal: 3 x quicker than pickle here)
-                    pipe.write(marshal.dumps((found.stats, found.digests, found.pending)))
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(write_end)
-        self.pid, self.pipe = pid, read_end
+        try:
+            self.pid = os.posix_spawn(
+                sys.executable, [sys.executable, "-I", "-S", scanner.__file__,
+                                 *scan_args(config, now_ns)], os.environ,
+                file_actions=[(os.POSIX_SPAWN_DUP2, write_end, 1),
+                              (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0)])
+        except OSError:
+            os.close(read_end)
+        else:
+            self.pipe = read_end
+        finally:
+            os.close(write_end)
 
     def ready(self) -> bool:
-        """True once the child has sent the scan (or there is no child)."""
+        """True once the child has sent the scan, or failed (or there is no child)."""
         return self.pipe < 0 or bool(select.select([self.pipe], [], [], 0)[0])
 
     def inputs(self) -> Inputs:
@@ -241,12 +176,12 @@ def output_path(out: Path, dest: str) -> str:
 
 def output_stat(path: str) -> Stat | None:
     """The stat of one output file, as output_stats records it."""
-    return _stat(path, follow=False)
+    return stat_of(path, follow=False)
 
 
 def output_stats(out: Path) -> dict[str, Stat]:
     """The stat of every file in the output folder."""
-    return _stats(str(out), follow=False)
+    return stats_under(str(out), follow=False)
 
 
 def request(config: SiteConfig, out: Path, *, drafts: bool, future: bool) -> str:

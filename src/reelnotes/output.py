@@ -21,7 +21,8 @@ from typing import NamedTuple
 
 from .cache import OutputRecord
 from .errors import Diagnostic, OutputError
-from .manifest import Stat, output_path, output_stat, running
+from .manifest import output_path, output_stat, running
+from .scanner import Stat
 
 MARKER = ".reelnotes-build"
 MARKER_TEXT = "This folder is written by reelnotes build.\n"

@@ -11,8 +11,8 @@ from pathlib import Path
 from .cache import BuildCache, ReadResult, code_fingerprint, config_fingerprint, post_key
 from .config import SiteConfig
 from .content import post_files, read_post
-from .manifest import digest_of
 from .parallel import fan_out
+from .scanner import digest_of
 
 Progress = Callable[[str, int, int], None]
 SAVE_EVERY = 256

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from .scanner import is_post_name as is_post_name  # (defined there: the scanner runs alone)
+
 _SWAP = re.compile(r"\.sw[a-z]$")
 
 
@@ -12,11 +14,6 @@ def is_editor_temp(name: str) -> bool:
     return (name.endswith("~") or name.startswith(".#") or name in ("4913", ".DS_Store")
             or (name.startswith("#") and name.endswith("#"))
             or _SWAP.search(name) is not None)
-
-
-def is_post_name(name: str) -> bool:
-    """True if a file of this name under content/posts/ is a post: Markdown, not hidden."""
-    return name.endswith(".md") and not name.startswith(".")
 
 
 def is_published(name: str) -> bool:

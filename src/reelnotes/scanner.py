@@ -1,0 +1,122 @@
+"""The scan of a build's inputs: the stat of every file it may read, and a hash of the files
+changed just before it (manifest.py says why).
+
+This module needs only the standard library and imports nothing of reelnotes, so that a build
+can run it as a script in a Python of its own (`python -I -S scanner.py`, manifest.Scan):
+that process makes the scan, mostly stat calls, on another processor while the build loads
+its manifest and imports what it needs, and writes it to its standard output (marshal).
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sys
+
+RACY_NS = 3_000_000_000
+"""How recently a file may have changed before a scan and still be trusted by its stat alone."""
+
+Stat = tuple[int, int, int, int]
+"""A file's size, mtime_ns, ctime_ns and inode."""
+
+Found = tuple[dict[str, Stat], dict[str, str], frozenset[str]]
+"""A scan: the stat of every file by path; the hash of each file changed just before the scan
+but posts; the posts changed just before the scan (their hash is taken as they are read)."""
+
+
+def stat_of(path: str, *, follow: bool) -> Stat | None:
+    """The stat of `path` (through a symlink if `follow`, else of a dangling link itself)."""
+    try:
+        st = os.stat(path, follow_symlinks=follow)
+    except OSError:
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return None
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
+
+
+def stats_under(root: str, *, follow: bool,
+                into: dict[str, Stat] | None = None) -> dict[str, Stat]:
+    """The stat of every file and symlink under `root`, by path, added `into` a dict; like the
+    build's own walk, it does not descend into symlinked folders (their own stat is kept).
+    (One loop, no generator: it runs over every input and output file of every build.)"""
+    found: dict[str, Stat] = {} if into is None else into
+    try:
+        with os.scandir(root) as entries:
+            listed = list(entries)
+    except OSError:
+        return found
+    stat = os.stat
+    for entry in listed:
+        if entry.is_dir(follow_symlinks=False):
+            stats_under(entry.path, follow=follow, into=found)
+            continue
+        path = entry.path
+        try:
+            st = stat(path, follow_symlinks=follow)
+        except OSError:
+            fallback = stat_of(path, follow=follow)
+            if fallback is not None:
+                found[path] = fallback
+            continue
+        found[path] = st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
+    return found
+
+
+def digest_of(data: bytes) -> str:
+    """The hash the manifest keeps of a file's bytes."""
+    import hashlib  # (here: the scan seldom needs it, and OpenSSL takes 2 ms to load)
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def file_digest(path: str) -> str:
+    """A hash of a file's bytes (of a folder's names), or "" if it cannot be read."""
+    try:
+        if os.path.isdir(path):
+            data = "\0".join(sorted(os.listdir(path))).encode("utf-8", "surrogateescape")
+        else:
+            with open(path, "rb") as file:
+                data = file.read()
+    except OSError:
+        return ""
+    return digest_of(data)
+
+
+def is_post_name(name: str) -> bool:
+    """True if a file of this name under content/posts/ is a post: Markdown, not hidden."""
+    return name.endswith(".md") and not name.startswith(".")
+
+
+def scan(roots: list[str], code: str, posts: str, now_ns: int) -> Found:
+    """Stat every file under `roots` and the Python files in `code` (reelnotes' source); hash
+    those changed since `now_ns` - RACY_NS (the wall clock, read before the scan), but for
+    post files (under `posts`, ending in a separator), left pending."""
+    stats: dict[str, Stat] = {}
+    for root in roots:
+        stats_under(root, follow=True, into=stats)
+    try:
+        sources = sorted(name for name in os.listdir(code) if name.endswith(".py"))
+    except OSError:
+        sources = []
+    for name in sources:
+        path = os.path.join(code, name)
+        stat = stat_of(path, follow=True)
+        if stat is not None:
+            stats[path] = stat
+    racy = now_ns - RACY_NS
+    recent = [path for path, stat in stats.items() if max(stat[1], stat[2]) > racy]
+    pending = frozenset(path for path in recent
+                        if path.startswith(posts) and is_post_name(os.path.basename(path)))
+    return stats, {path: file_digest(path) for path in recent if path not in pending}, pending
+
+
+def main(argv: list[str]) -> None:
+    """`scanner.py NOW_NS POSTS CODE ROOT...`: write scan(...) to standard output (marshal)."""
+    now_ns, posts, code, *roots = argv
+    sys.stdout.buffer.write(marshal.dumps(scan(roots, code, posts, int(now_ns))))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
