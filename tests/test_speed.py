@@ -443,6 +443,20 @@ def test_what_a_build_imports_while_it_scans_is_what_a_patch_build_needs(
     assert dataclasses == "[]"
 
 
+def test_a_build_started_with_children_reaped_for_it_ends_well(built_site: Site) -> None:
+    # A program that ignores SIGCHLD passes that on to the programs it runs: the system then
+    # reaps their children itself, and waiting for the scan's process finds none.
+    post = built_site.root / "content/posts/two.md"
+    post.write_text(post.read_text(encoding="utf-8") + "\nA last line.\n", encoding="utf-8")
+    script = ("import signal, sys; signal.signal(signal.SIGCHLD, signal.SIG_IGN); "
+              "from reelnotes.cli import main; "
+              f"sys.exit(main(['build', '--site', {str(built_site.root)!r}]))")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=False)
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert "1 post parsed" in proc.stdout
+
+
 def test_only_a_build_with_a_manifest_to_load_scans_in_a_child(
         site: Site, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch) -> None:
     # (a first build has nothing to do while the child scans: it scans itself)

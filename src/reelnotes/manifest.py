@@ -155,7 +155,8 @@ class Scan:
             os.close(self.pipe)
             self.pipe = -2
         if self.pid > 0:
-            os.waitpid(self.pid, 0)
+            with contextlib.suppress(ChildProcessError):  # reaped already: SIGCHLD ignored
+                os.waitpid(self.pid, 0)
             self.pid = 0
 
     def __enter__(self) -> Scan:
