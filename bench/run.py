@@ -71,14 +71,18 @@ def bench_engines(site: Path, runs: int, built: Path) -> tuple[Figure, int]:
 
 
 def bench_warm(site: Path, runs: int) -> list[Figure]:
-    """No-change, one-post-edited and one-template-edited rebuilds of a built site."""
-    nothing, one_post, template = (Figure("no-change rebuild"), Figure("one post edited"),
-                                   Figure("one template edited"))
+    """No-change, one-post-edited and one-template-edited rebuilds of a built site. A post is
+    edited twice over: an older one, which no feed carries, and the newest, which the feeds
+    carry whole (a rebuild of the first is a patch, of the second a full build)."""
+    nothing, one_post, newest, template = (
+        Figure("no-change rebuild"), Figure("one post edited (an older post, in no feed)"),
+        Figure("newest post edited (in the feeds)"), Figure("one template edited"))
     site = fresh(site)
     subprocess.run(reelnotes(site), check=True)
     os.sync()  # the first build's writes, flushed before the rebuilds are timed
-    post = sorted((site / "content/posts").glob("*.md"))[7]
-    original = post.read_text(encoding="utf-8")
+    posts = sorted((site / "content/posts").glob("*.md"))  # (named by date: oldest first)
+    post, last = posts[7], posts[-1]
+    original, last_original = post.read_text(encoding="utf-8"), last.read_text(encoding="utf-8")
     templates = site / "templates"
     base = (REPO / "templates/base.html").read_text(encoding="utf-8")
     try:
@@ -86,6 +90,9 @@ def bench_warm(site: Path, runs: int) -> list[Figure]:
             measure(reelnotes(site), site, nothing)
             post.write_text(original + f"\nEdited for run {i}.\n", encoding="utf-8")
             measure(reelnotes(site), site, one_post)
+        for i in range(runs):
+            last.write_text(last_original + f"\nEdited for run {i}.\n", encoding="utf-8")
+            measure(reelnotes(site), site, newest)
         templates.mkdir(exist_ok=True)
         for i in range(runs):
             (templates / "base.html").write_text(base.replace("</body>", f"<!-- {i} --></body>"),
@@ -93,8 +100,9 @@ def bench_warm(site: Path, runs: int) -> list[Figure]:
             measure(reelnotes(site), site, template)
     finally:
         post.write_text(original, encoding="utf-8")
+        last.write_text(last_original, encoding="utf-8")
         shutil.rmtree(templates, ignore_errors=True)
-    return [nothing, one_post, template]
+    return [nothing, one_post, newest, template]
 
 
 def bench_floor(site: Path, jobs: int, figure: Figure) -> None:
