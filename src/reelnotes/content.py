@@ -25,7 +25,7 @@ from .fields import (
     read_tags,
 )
 from .frontmatter import Document, FrontMatterError, decode, parse_yaml, split
-from .markdown import render_comment, render_inline, render_post, text_of
+from .markdown import ASCII_BYTES, render_comment, render_inline, render_post, text_of
 from .model import Comment, Epigraph, Film, Post
 from .sources import is_post_name
 from .theme import theme_static
@@ -50,7 +50,6 @@ def _too_big(raw: bytes, rel: str) -> Diagnostic:
 _MAYBE_CJK = re.compile(rb"[\xe3-\xed\xef]")
 """The UTF-8 lead bytes of the CJK characters _cjk() matches (U+3040 to U+FAFF): a text with
 none of them has no CJK, found without a Unicode class that takes 3 ms to compile."""
-_ASCII = bytes(range(128))
 _SPACE_OR_NOT = bytes(32 if i < 128 and chr(i).isspace() else 120 for i in range(256))
 """Each byte of UTF-8 as b" " if it is ASCII whitespace (str.split's, \\x1c to \\x1f too),
 else as b"x"."""
@@ -64,7 +63,7 @@ def _cjk() -> re.Pattern[str]:
 def count_words(text: str) -> int:
     """Words for the reading time: spaced words, plus half a word per CJK character."""
     raw = text.encode("utf-8", "surrogatepass")
-    wide = raw.translate(None, _ASCII)  # the few characters past ASCII (quotes, dashes)
+    wide = raw.translate(None, ASCII_BYTES)  # the few characters past ASCII (quotes, dashes)
     if wide:
         if _MAYBE_CJK.search(wide):
             cjk = _cjk()

@@ -480,7 +480,7 @@ def _blocks_may_differ(text: str, html: str) -> bool:
 def _past_ascii(text: str) -> str:
     """The characters of `text` past ASCII, alone (a few, in most posts: curly quotes, dashes),
     found faster than by any scan of the text for them."""
-    return text.encode("utf-8", "surrogatepass").translate(None, _ASCII).decode(
+    return text.encode("utf-8", "surrogatepass").translate(None, ASCII_BYTES).decode(
         "utf-8", "surrogatepass")  # (deleting ASCII bytes leaves whole UTF-8 sequences)
 
 
@@ -498,7 +498,8 @@ def _has_symbol(text: str) -> bool:
     return False
 
 
-_ASCII = bytes(range(128))
+ASCII_BYTES = bytes(range(128))
+"""Every ASCII byte: what `bytes.translate` deletes to leave a text's other characters."""
 _CODE_OR_TAG = re.compile(r"<code>.*?</code>|<[^>]*>", re.DOTALL)
 _EMPTY_QUOTATION = "<blockquote>\n</blockquote>"
 _BLOCK_TAGS = re.compile(r"</?(?:p|h[1-6]|li|t[dh]|blockquote|[uo]l|table|tr|pre|hr|section)\b")
