@@ -185,7 +185,7 @@ def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False,
         recorder = Recorder(record)
         try:
             if last is not None and last.patch is not None and last.fits(asked, out, now):
-                patched = _patch(config, out, last, inputs.settled(), recorder, started)
+                patched = _patch(config, out, last, inputs.settled(), recorder, started, now)
                 if patched is not None:
                     return patched
             result, content, index, stats, inputs = _build(config, out, drafts, future, now,
@@ -221,9 +221,10 @@ def _prefetch(done: Callable[[], bool]) -> None:
 
 
 def _patch(config: SiteConfig, out: Path, last: Manifest, inputs: Inputs, recorder: Recorder,
-           started: float) -> BuildReport | None:
-    """Re-render only the pages of posts edited past their summaries (patch.py), when that
-    changes at most one output file, replaced in one rename; None if a full build is needed."""
+           started: float, now: datetime) -> BuildReport | None:
+    """Re-render only the pages of posts edited past their summaries, and write anew the feeds
+    that carry them (patch.py); None if a full build is needed. One changed file is replaced
+    in one rename; several are staged in a tree swapped in whole, as a full build does."""
     from . import patch
     from .cache import BuildCache, OutputRecord
     from .output import MARKER, replace_file, same_bytes
@@ -232,40 +233,83 @@ def _patch(config: SiteConfig, out: Path, last: Manifest, inputs: Inputs, record
         return None  # another build is running: the full build copes with that
     store = BuildCache(config.root / CACHE_DIR)
     try:
-        found = patch.plan(config, last, inputs, store, config.root / CACHE_DIR / "jinja")
+        found = patch.plan(config, last, inputs, store, config.root / CACHE_DIR / "jinja", now)
         # the files it replaces, and the marker (a new one with every whole tree swapped in),
         # are as the last build left them; a file edited by hand elsewhere in the output is
         # set right by the next full build, as the manifest still holds its old stat
-        if found is None or not last.left(out, [MARKER, *found.pages]):
+        if found is None or not last.left(out, [MARKER, *found.pages, *found.feeds]):
             return None
-        changed = [(dest, data) for dest, (_, data) in found.pages.items()
-                   if not same_bytes(out / dest, data)]
+        made = {dest: data for dest, (_, data) in found.pages.items()} | found.feeds
+        changed = {dest: data for dest, data in made.items() if not same_bytes(out / dest, data)}
         if len(changed) > 1:
-            return None  # several files: only the swap of a whole tree keeps them together
-        for dest, data in changed:
-            replace_file(out, dest, data)
+            outputs = _swap_in(config, out, last, changed)
+        else:
+            for dest, data in changed.items():
+                replace_file(out, dest, data)
+            outputs = None
         written: dict[str, Stat] = {}
         records: dict[str, OutputRecord] = {}
-        for dest, (key, _) in found.pages.items():
+        for dest in made:
             path = output_path(out, dest)
             stat = output_stat(path)
             if stat is None:
                 return None  # gone since it was checked: the full build sets it right
             written[path] = stat
-            records[dest] = OutputRecord(key, stat[0], stat[1], stat[3])
+            if dest in found.pages:
+                records[dest] = OutputRecord(found.pages[dest][0], stat[0], stat[1], stat[3])
         store.store_outputs(out, records, every=False)
         store.store_pickled(dict(found.parsed.values()))
         store.forget_posts(found.stale)
     finally:
         store.close()
-    journal = last.journal and last.journal.then(
-        {path: inputs.stats[path] for path in found.changed}, inputs.digests, written,
-        {rel: key for rel, (key, _) in found.parsed.items()})
-    recorder.save(journal or last._replace(inputs=inputs, outputs={**last.outputs, **written},
-                                     patch=found.next_index))
+    journal = None
+    if outputs is None and last.journal is not None:  # (a swap moves more: saved whole)
+        journal = last.journal.then(
+            {path: inputs.stats[path] for path in found.changed}, inputs.digests, written,
+            {rel: key for rel, (key, _) in found.parsed.items()})
+    recorder.save(journal or last._replace(
+        inputs=inputs, outputs={**(last.outputs if outputs is None else outputs), **written},
+        patch=found.next_index))
     return BuildReport(out, len(changed), last.files - len(changed), last.posts, last.tags,
                        time.perf_counter() - started, last.warnings, html_pages=last.pages,
                        rendered=len(found.pages), parsed=len(found.parsed))
+
+
+def _swap_in(config: SiteConfig, out: Path, last: Manifest,
+             changed: dict[str, bytes]) -> dict[str, Stat]:
+    """Stage the `changed` files in a tree with every other file of the output, as the last
+    build left it, and swap it in whole (output.Update); return the output's stats as the
+    manifest should hold them: anew for each file as the last build left it (a swap may
+    link it again, which moves its ctime), as the manifest held them for any other (a file
+    edited by hand meanwhile is set right by the next full build)."""
+    from .output import MARKER, Update
+
+    update = Update(out, {}, spare_folder(config, out))
+    prefix = output_path(out, "")
+    try:
+        for path in last.outputs:
+            dest = path[len(prefix):]  # (each is output_path(out, dest))
+            if dest == MARKER:
+                continue
+            if dest in changed:
+                update.write(dest, changed[dest])
+            else:
+                update.keep(dest)
+        update.commit()
+    except BaseException:
+        update.abort()
+        raise
+    outputs: dict[str, Stat] = {}
+    for path, stat in output_stats(out).items():
+        old = last.outputs.get(path)
+        if old is not None and (old[0], old[1], old[3]) == (stat[0], stat[1], stat[3]):
+            outputs[path] = stat
+        elif old is not None:
+            outputs[path] = old
+    marker = output_stat(output_path(out, MARKER))
+    if marker is not None:
+        outputs[output_path(out, MARKER)] = marker
+    return outputs
 
 
 def _build(config: SiteConfig, out: Path, drafts: bool, future: bool, now: datetime,
@@ -329,7 +373,7 @@ def _build(config: SiteConfig, out: Path, drafts: bool, future: bool, now: datet
                 update.commit()
                 index = patch.index_of(site, keys, reader.salt,
                                        {rel: result[0] for rel, result in reader.results.items()},
-                                       feed.carried(site))
+                                       feed.feeds(site))
             except BaseException:
                 update.abort()
                 raise

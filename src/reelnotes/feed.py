@@ -137,7 +137,10 @@ def robots(site: Site) -> str:
     return f"User-agent: *\nAllow: /\n\nSitemap: {site.config.base_url}{urls.SITEMAP}\n"
 
 
-def carried(site: Site) -> set[str]:
-    """The source files of every post a feed (RSS or JSON, the site's or a tag's) carries."""
-    posts = [*site.posts[:FEED_SIZE], *(p for tag in site.tags for p in tag.posts[:FEED_SIZE])]
-    return {post.src_path for post in posts}
+def feeds(site: Site) -> tuple[tuple[str, str, str, tuple[str, ...]], ...]:
+    """Every feed (build.generated_files): its output file, its tag's name and slug ("" for
+    the site's own, RSS and JSON), and the source file of each post it carries."""
+    shown = tuple(post.src_path for post in site.posts[:FEED_SIZE])
+    return ((urls.FEED, "", "", shown), (urls.JSON_FEED, "", "", shown), *(
+        (urls.tag_feed_url(tag.slug), tag.name, tag.slug,
+         tuple(post.src_path for post in tag.posts[:FEED_SIZE])) for tag in site.tags))

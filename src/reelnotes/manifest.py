@@ -209,6 +209,13 @@ class PatchIndex(NamedTuple):
     """Posts a feed carries, body and all."""
     neighbours: bool
     """True if the post template reads bodies: a post's neighbours' pages hold its body."""
+    feeds: tuple[Feed, ...] = ()
+    """Every feed, with the posts it carries (what a patch needs to write it again)."""
+
+
+Feed = tuple[str, str, str, tuple[str, ...]]
+"""A feed: its output file, its tag's name and slug ("" for the site's own), and the source
+file of each post it carries, newest first."""
 
 
 class Journal(NamedTuple):

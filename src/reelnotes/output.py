@@ -174,6 +174,12 @@ class Update:
         self.records[dest] = record
         return True
 
+    def keep(self, dest: str) -> None:
+        """Keep `dest` as the output holds it, unchecked (a patch build's swap: it checked
+        the files it replaces, and the manifest tells the next build of any other)."""
+        self._claim(dest, None)
+        self.unchanged += 1
+
     def write(self, dest: str, data: bytes, key: str | None = None) -> None:
         """Set `dest` to `data`; an old file with the same bytes is left alone."""
         self.staged(dest, key, self.scratch.put(dest, data))

@@ -1,22 +1,24 @@
 """A rebuild for the common edit: posts changed in their bodies only, past their summaries.
 
-Such an edit changes nothing a list, a feed or the sitemap shows of a post: its title, date,
-tags, film, rating and summary (its card, keys.card_digest) are as they were. The pages whose
-keys hold its body are its own, and its neighbours' when the post template reads bodies. The
-last full build left what it takes to make those pages again in the manifest (PatchIndex): the
-order of the posts, their cache keys and cards, and which posts a feed carries. So the build
-reads the changed files, checks their cards, loads their neighbours from the cache and renders
-a few pages, without reading, modelling or keying the whole site.
+Such an edit changes nothing a list or the sitemap shows of a post: its title, date, tags,
+film, rating and summary (its card, keys.card_digest) are as they were. The pages whose keys
+hold its body are its own, and its neighbours' when the post template reads bodies; the feeds
+that carry it hold its body too. The last full build left what it takes to make those again
+in the manifest (PatchIndex): the order of the posts, their cache keys and cards, and the
+posts each feed carries. So the build reads the changed files, checks their cards, loads
+their neighbours (and their feeds' other posts) from the cache, renders a few pages and
+writes the feeds anew, without reading, modelling or keying the whole site.
 
 `plan` decides, and renders; build.py writes. When anything is outside what it can vouch for
 (a file added, removed or other than a post changed; a card; a warning, old or new; a comment
-file; a feed; a template that names the site's posts, or lists their bodies), it answers None
-and the build is a full one, which makes the same bytes.
+file; a template that names the site's posts, or lists their bodies), it answers None and the
+build is a full one, which makes the same bytes.
 """
 
 from __future__ import annotations
 
 import pickle
+from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple, NoReturn
 
@@ -26,10 +28,10 @@ from .config import SiteConfig
 from .content import read_post
 from .errors import TemplateError
 from .keys import WORST, PageKeys, TemplateDeps, card_digest
-from .manifest import Inputs, Manifest, PatchIndex
+from .manifest import Feed, Inputs, Manifest, PatchIndex
 from .model import Post
 from .render import Renderer
-from .site import Site, post_page
+from .site import Site, Tag, post_page
 
 
 class NeedsWholeSite(Exception):
@@ -59,10 +61,12 @@ class Plan(NamedTuple):
     """The index for the next build."""
     changed: list[str]
     """The input files changed since the last build (the changed posts')."""
+    feeds: dict[str, bytes]
+    """Each feed that carries a changed post, made anew: its output path and bytes."""
 
 
 def plan(config: SiteConfig, last: Manifest, inputs: Inputs, store: BuildCache,
-         jinja_cache: Path) -> Plan | None:
+         jinja_cache: Path, now: datetime) -> Plan | None:
     """Re-render the pages of the posts whose bodies alone changed since `last`; None if the
     change is anything else."""
     index = last.patch
@@ -80,7 +84,7 @@ def plan(config: SiteConfig, last: Manifest, inputs: Inputs, store: BuildCache,
         if path.suffix != ".md" or not path.is_relative_to(posts_dir):
             return None
         rel = path.relative_to(config.root).as_posix()
-        if rel not in keys or rel in index.fed or rel in warned:
+        if rel not in keys or (rel in index.fed and not index.feeds) or rel in warned:
             return None
         try:
             raw = path.read_bytes()
@@ -98,6 +102,8 @@ def plan(config: SiteConfig, last: Manifest, inputs: Inputs, store: BuildCache,
     spread = (-1, 0, 1) if index.neighbours else (0,)
     wanted = sorted({position[rel] + d for rel in posts for d in spread} & set(range(len(order))))
     needed = {order[j] for i in wanted for j in (i - 1, i + 1) if 0 <= j < len(order)}
+    feeds = [f for f in index.feeds if not posts.keys().isdisjoint(f[3])]
+    needed.update(rel for f in feeds for rel in f[3])
     needed -= posts.keys()
     if not needed <= keys.keys():
         return None  # a neighbour with comments or a moved slug: the full build composes it
@@ -127,11 +133,34 @@ def plan(config: SiteConfig, last: Manifest, inputs: Inputs, store: BuildCache,
             return None  # the full build reports a template's problem, with its context
         pages[urls.dest_path(page.url)] = (key, html)
     return Plan(pages, parsed, [index.keys[rel] for rel in parsed],
-                index._replace(keys=keys), changed)
+                index._replace(keys=keys), changed, feeds_anew(config, feeds, posts, now))
+
+
+def feeds_anew(config: SiteConfig, feeds: list[Feed], posts: dict[str, Post],
+               now: datetime) -> dict[str, bytes]:
+    """The feeds given, made from the posts they carry, as a full build makes them (each
+    depends on the config and its posts alone: build.generated_files)."""
+    if not feeds:
+        return {}
+    from . import feed, jsonfeed
+
+    items: feed.Items = {}
+    made: dict[str, bytes] = {}
+    for dest, name, slug, carried in feeds:
+        shown = tuple(posts[rel] for rel in carried)
+        site = Site(config, shown, (), (), ())
+        if name:
+            text = feed.tag_rss(site, Tag(name, slug, shown), now, items)
+        elif dest == urls.JSON_FEED:
+            text = jsonfeed.json_feed(site)
+        else:
+            text = feed.rss(site, now, items)
+        made[dest] = text.encode("utf-8")
+    return made
 
 
 def index_of(site: Site, keys: PageKeys, salt: str, read: dict[str, Post | None],
-             fed: set[str]) -> PatchIndex | None:
+             feeds: tuple[Feed, ...]) -> PatchIndex | None:
     """The patch index of a site just built; None if its post pages read the site-wide
     globals, or another page reads posts' bodies. `read` is each post file's read result, to
     tell posts composed after reading (comments attached, slug moved) from those read as they
@@ -151,5 +180,6 @@ def index_of(site: Site, keys: PageKeys, salt: str, read: dict[str, Post | None]
     plain = {post.src_path: post_keys[post.src_path] for post in site.posts
              if read.get(post.src_path) is post and post.src_path in post_keys}
     cards = {post.src_path: keys.cards.post(post) for post in site.posts}
+    fed = frozenset(rel for f in feeds for rel in f[3])
     return PatchIndex(keys.base, salt, tuple(post.src_path for post in site.posts), plain, cards,
-                      frozenset(fed), deps.reads_body)
+                      fed, deps.reads_body, feeds)
