@@ -196,6 +196,17 @@ def many_posts(site: Site, n: int = 24) -> None:
                                         "The summary.\n\nThe rest.", slug=f"p{i:02}"))
 
 
+def hand_edit_then_patch(site: Site, cli: Callable[..., Result], tmp_path: Path, post: str,
+                         written: int) -> None:
+    """A patch checks only the files it replaces: a page edited by hand elsewhere meanwhile
+    is set right by the next build that is not a patch."""
+    (site.out / "posts/p05/index.html").write_text("vandalised", encoding="utf-8")
+    append(site.root / f"content/posts/{post}.md", "\nOne more.\n")
+    assert counts(cli("build", "--site", site.root).out)["written"] == written
+    assert counts(cli("build", "--site", site.root).out)["written"] == 1
+    assert tree(site.out) == cold_build(site, tmp_path / "cold")
+
+
 def append(path: Path, text: str) -> None:
     with path.open("a", encoding="utf-8") as file:
         file.write(text)
@@ -219,13 +230,7 @@ def test_an_edit_past_the_summary_renders_only_the_posts_own_pages(
     assert tree(site.out) == cold_build(site, tmp_path / "cold")
     # and what the next build knows of it is right: a no-change build, then a full one
     assert counts(cli("build", "--site", site.root).out)["rendered"] == 0
-    # a patch checks only the files it replaces: one edited by hand elsewhere is set right
-    # by the next build that is not a patch
-    (site.out / "posts/p05/index.html").write_text("vandalised", encoding="utf-8")
-    append(site.root / "content/posts/p01.md", "\nOne more.\n")
-    assert counts(cli("build", "--site", site.root).out)["rendered"] == 3
-    assert counts(cli("build", "--site", site.root).out)["written"] == 1
-    assert tree(site.out) == cold_build(site, tmp_path / "cold")
+    hand_edit_then_patch(site, cli, tmp_path, "p01", written=1)
     append(site.root / "content/posts/p02.md", "\nAnother.\n")
     site.write("reelnotes.toml", CONFIG + "posts_per_page = 3\n")
     assert cli("build", "--site", site.root).code == 0
@@ -299,12 +304,7 @@ def test_an_edit_of_a_post_the_feeds_carry_writes_them_in_a_patch_swapped_in_who
     assert tree(site.out) == cold_build(site, tmp_path / "cold")
     # what the next build knows of it is right: no change
     assert counts(cli("build", "--site", site.root).out)["rendered"] == 0
-    # a file edited by hand elsewhere is set right by the next build that is not a patch
-    (site.out / "posts/p05/index.html").write_text("vandalised", encoding="utf-8")
-    append(site.root / "content/posts/p23.md", "\nOne more.\n")
-    assert counts(cli("build", "--site", site.root).out)["written"] == 4
-    assert counts(cli("build", "--site", site.root).out)["written"] == 1
-    assert tree(site.out) == cold_build(site, tmp_path / "cold")
+    hand_edit_then_patch(site, cli, tmp_path, "p23", written=4)
 
 
 @pytest.mark.parametrize("edit", ["summary", "title", "latest", "comments", "broken",

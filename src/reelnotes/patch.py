@@ -164,7 +164,7 @@ def index_of(site: Site, keys: PageKeys, salt: str, read: dict[str, Post | None]
     """The patch index of a site just built; None if its post pages read the site-wide
     globals, or another page reads posts' bodies. `read` is each post file's read result, to
     tell posts composed after reading (comments attached, slug moved) from those read as they
-    are."""
+    are; `feeds`, every feed with the posts it carries (feed.feeds)."""
     if keys.base is None or not site.posts:
         return None
     probe = post_page(site.posts[0], None, None)
