@@ -305,6 +305,12 @@ def test_an_edit_of_a_post_the_feeds_carry_writes_them_in_a_patch_swapped_in_who
     # what the next build knows of it is right: no change
     assert counts(cli("build", "--site", site.root).out)["rendered"] == 0
     hand_edit_then_patch(site, cli, tmp_path, "p23", written=4)
+    # an output file deleted by hand: the swap cannot link it, and the build is a full one
+    (site.out / "posts/p05/index.html").unlink()
+    append(site.root / "content/posts/p23.md", "\nAnd one more.\n")
+    result = cli("build", "--site", site.root)
+    assert result.code == 0 and counts(result.out)["written"] == 5, result.err
+    assert tree(site.out) == cold_build(site, tmp_path / "cold")
 
 
 @pytest.mark.parametrize("edit", ["summary", "title", "latest", "comments", "broken",

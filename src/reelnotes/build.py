@@ -242,7 +242,10 @@ def _patch(config: SiteConfig, out: Path, last: Manifest, inputs: Inputs, record
         made = {dest: data for dest, (_, data) in found.pages.items()} | found.feeds
         changed = {dest: data for dest, data in made.items() if not same_bytes(out / dest, data)}
         if len(changed) > 1:
-            outputs = _swap_in(config, out, last, changed)
+            try:
+                outputs = _swap_in(config, out, last, changed)
+            except OSError:
+                return None  # an output file gone, say: the full build sets it right
         else:
             for dest, data in changed.items():
                 replace_file(out, dest, data)
