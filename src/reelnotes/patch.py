@@ -106,7 +106,9 @@ def plan(config: SiteConfig, last: Manifest, inputs: Inputs, store: BuildCache,
     needed.update(rel for f in feeds for rel in f[3])
     needed -= posts.keys()
     if not needed <= keys.keys():
-        return None  # a neighbour with comments or a moved slug: the full build composes it
+        # a neighbour, or a post a feed carries, with comments or a moved slug: the full
+        # build composes it
+        return None
     cached = store.posts(keys[rel] for rel in needed)
     for rel in needed:
         entry = cached.get(keys[rel])
