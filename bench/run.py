@@ -73,7 +73,7 @@ def bench_engines(site: Path, runs: int, built: Path) -> tuple[Figure, int]:
 def bench_warm(site: Path, runs: int) -> list[Figure]:
     """No-change, one-post-edited and one-template-edited rebuilds of a built site. A post is
     edited twice over: an older one, which no feed carries, and the newest, which the feeds
-    carry whole (a rebuild of the first is a patch, of the second a full build)."""
+    carry whole (a rebuild of either is a patch; the second's swaps the whole tree in)."""
     nothing, one_post, newest, template = (
         Figure("no-change rebuild"), Figure("one post edited (an older post, in no feed)"),
         Figure("newest post edited (in the feeds)"), Figure("one template edited"))

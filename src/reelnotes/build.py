@@ -302,16 +302,15 @@ def _swap_in(config: SiteConfig, out: Path, last: Manifest,
     except BaseException:
         update.abort()
         raise
+    marker = output_path(out, MARKER)  # (a new one with every tree swapped in)
     outputs: dict[str, Stat] = {}
     for path, stat in output_stats(out).items():
         old = last.outputs.get(path)
-        if old is not None and (old[0], old[1], old[3]) == (stat[0], stat[1], stat[3]):
+        same = old is not None and (old[0], old[1], old[3]) == (stat[0], stat[1], stat[3])
+        if path == marker or same:
             outputs[path] = stat
         elif old is not None:
             outputs[path] = old
-    marker = output_stat(output_path(out, MARKER))
-    if marker is not None:
-        outputs[output_path(out, MARKER)] = marker
     return outputs
 
 

@@ -137,7 +137,12 @@ def robots(site: Site) -> str:
     return f"User-agent: *\nAllow: /\n\nSitemap: {site.config.base_url}{urls.SITEMAP}\n"
 
 
-def feeds(site: Site) -> tuple[tuple[str, str, str, tuple[str, ...]], ...]:
+Feed = tuple[str, str, str, tuple[str, ...]]
+"""A feed: its output file, its tag's name and slug ("" for the site's own), and the source
+file of each post it carries, newest first."""
+
+
+def feeds(site: Site) -> tuple[Feed, ...]:
     """Every feed (build.generated_files): its output file, its tag's name and slug ("" for
     the site's own, RSS and JSON), and the source file of each post it carries."""
     shown = tuple(post.src_path for post in site.posts[:FEED_SIZE])

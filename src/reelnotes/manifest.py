@@ -30,7 +30,7 @@ import sys
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from . import __version__, scanner
 from .config import SiteConfig
@@ -39,6 +39,9 @@ from .parallel import default_jobs
 from .scanner import Stat, file_digest, stat_of, stats_under
 from .theme import theme_static, theme_templates
 
+if TYPE_CHECKING:
+    from .feed import Feed
+
 
 def input_roots(config: SiteConfig) -> list[Path]:
     """Every folder whose files a build may read."""
@@ -46,10 +49,10 @@ def input_roots(config: SiteConfig) -> list[Path]:
             theme_static()]
 
 
-def scan_args(config: SiteConfig, now_ns: int) -> list[str]:
-    """What scanner.main takes: the clock, the posts folder, reelnotes' source, the roots."""
-    return [str(now_ns), os.path.join(config.content_dir, "posts", ""),
-            os.path.dirname(__file__), *map(str, input_roots(config))]
+def scanned(config: SiteConfig) -> tuple[list[str], str, str]:
+    """What scanner.scan looks at: the roots, reelnotes' source and the posts folder."""
+    return ([str(root) for root in input_roots(config)], os.path.dirname(__file__),
+            os.path.join(config.content_dir, "posts", ""))
 
 
 class Inputs(NamedTuple):
@@ -68,8 +71,7 @@ class Inputs(NamedTuple):
         """Stat the site's inputs and reelnotes' source; hash those changed since
         `now_ns` - RACY_NS (the wall clock, read before the scan), but for post files, left
         `pending`: `settled` hashes them, or the reader does (`read`). (scanner.scan)"""
-        _, posts, code, *roots = scan_args(config, now_ns)
-        return Inputs(*scanner.scan(roots, code, posts, now_ns))
+        return Inputs(*scanner.scan(*scanned(config), now_ns))
 
     def settled(self) -> Inputs:
         """These inputs with the pending files hashed now (before any is read)."""
@@ -119,10 +121,11 @@ class Scan:
         if hasattr(fcntl, "F_SETPIPE_SZ"):  # room for the whole scan: the child need not wait
             with contextlib.suppress(OSError):
                 fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+        roots, code, posts = scanned(config)
         try:
             self.pid = os.posix_spawn(
-                sys.executable, [sys.executable, "-I", "-S", scanner.__file__,
-                                 *scan_args(config, now_ns)], os.environ,
+                sys.executable, [sys.executable, "-I", "-S", scanner.__file__, str(now_ns),
+                                 posts, code, *roots], os.environ,
                 file_actions=[(os.POSIX_SPAWN_DUP2, write_end, 1),
                               (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0)])
         except OSError:
@@ -205,17 +208,11 @@ class PatchIndex(NamedTuple):
     """The cache key of each post shown as it was read (no comments added, slug unmoved)."""
     cards: dict[str, str]
     """The card digest of each post shown."""
-    fed: frozenset[str]
-    """Posts a feed carries, body and all."""
     neighbours: bool
     """True if the post template reads bodies: a post's neighbours' pages hold its body."""
     feeds: tuple[Feed, ...] = ()
-    """Every feed, with the posts it carries (what a patch needs to write it again)."""
-
-
-Feed = tuple[str, str, str, tuple[str, ...]]
-"""A feed: its output file, its tag's name and slug ("" for the site's own), and the source
-file of each post it carries, newest first."""
+    """Every feed, with the posts it carries, body and all (what a patch needs to write it
+    again)."""
 
 
 class Journal(NamedTuple):

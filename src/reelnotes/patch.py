@@ -20,7 +20,7 @@ from __future__ import annotations
 import pickle
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NamedTuple, NoReturn
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 from . import urls
 from .cache import BuildCache, post_key
@@ -28,10 +28,13 @@ from .config import SiteConfig
 from .content import read_post
 from .errors import TemplateError
 from .keys import WORST, PageKeys, TemplateDeps, card_digest
-from .manifest import Feed, Inputs, Manifest, PatchIndex
+from .manifest import Inputs, Manifest, PatchIndex
 from .model import Post
 from .render import Renderer
 from .site import Site, Tag, post_page
+
+if TYPE_CHECKING:
+    from .feed import Feed
 
 
 class NeedsWholeSite(Exception):
@@ -84,7 +87,7 @@ def plan(config: SiteConfig, last: Manifest, inputs: Inputs, store: BuildCache,
         if path.suffix != ".md" or not path.is_relative_to(posts_dir):
             return None
         rel = path.relative_to(config.root).as_posix()
-        if rel not in keys or (rel in index.fed and not index.feeds) or rel in warned:
+        if rel not in keys or rel in warned:
             return None
         try:
             raw = path.read_bytes()
@@ -182,6 +185,5 @@ def index_of(site: Site, keys: PageKeys, salt: str, read: dict[str, Post | None]
     plain = {post.src_path: post_keys[post.src_path] for post in site.posts
              if read.get(post.src_path) is post and post.src_path in post_keys}
     cards = {post.src_path: keys.cards.post(post) for post in site.posts}
-    fed = frozenset(rel for f in feeds for rel in f[3])
     return PatchIndex(keys.base, salt, tuple(post.src_path for post in site.posts), plain, cards,
-                      fed, deps.reads_body, feeds)
+                      deps.reads_body, feeds)
