@@ -313,6 +313,66 @@ def test_an_edit_of_a_post_the_feeds_carry_writes_them_in_a_patch_swapped_in_who
     assert tree(site.out) == cold_build(site, tmp_path / "cold")
 
 
+def spare_record(site: Site) -> Path:
+    """The record a patch's swap leaves beside the spare tree."""
+    return next((site.root / ".reelnotes-cache").glob("spare-*.differs"))
+
+
+def test_swaps_in_a_row_bring_only_what_the_last_one_changed_up_to_date(
+        site: Site, cli: Callable[..., Result], tmp_path: Path) -> None:
+    many_posts(site)
+    site.post("p23", post_text("Post 23", "2013-01-24", "The summary.\n\nThe rest.",
+                               slug="p23", tags="[drama]"))
+    assert cli("build", "--site", site.root).code == 0
+    newest = site.root / "content/posts/p23.md"
+    for n in range(3):  # the first swap walks the spare; the next ones follow its record
+        append(newest, f"\nParagraph {n}.\n")
+        assert counts(cli("build", "--site", site.root).out)["written"] == 4
+        assert tree(site.out) == cold_build(site, tmp_path / "cold")
+        assert spare_record(site).is_file()
+        # the stats the swap changed, journalled: a no-change build finds the output as known
+        assert counts(cli("build", "--site", site.root).out)["rendered"] == 0
+    # a page replaced in place by a one-file patch is added to the record: the next swap
+    # takes it from the output, not the spare's older copy
+    append(site.root / "content/posts/p01.md", "\nAn older post, edited.\n")
+    assert counts(cli("build", "--site", site.root).out)["written"] == 1
+    append(newest, "\nAgain.\n")
+    assert counts(cli("build", "--site", site.root).out)["written"] == 4
+    assert tree(site.out) == cold_build(site, tmp_path / "cold")
+    # an output deleted and built afresh (the record kept, as the spare was not used) is
+    # another pair of trees: the record is not believed
+    shutil.rmtree(site.out)
+    title = site.root / "content/posts/p02.md"
+    title.write_text(title.read_text(encoding="utf-8").replace("Post 2", "Post Two"),
+                     encoding="utf-8")
+    assert cli("build", "--site", site.root).code == 0
+    append(newest, "\nOnce more.\n")
+    assert counts(cli("build", "--site", site.root).out)["written"] == 4
+    assert tree(site.out) == cold_build(site, tmp_path / "cold")
+
+
+@pytest.mark.parametrize("swaps", [2, 3])  # the file in the spare, or in the output
+def test_a_file_added_to_the_output_by_hand_is_cleared_by_the_next_full_build(
+        swaps: int, site: Site, cli: Callable[..., Result], tmp_path: Path) -> None:
+    many_posts(site)
+    assert cli("build", "--site", site.root).code == 0
+    newest = site.root / "content/posts/p23.md"
+    append(newest, "\nA swap, and its record.\n")
+    assert cli("build", "--site", site.root).code == 0
+    (site.out / "posts/junk.html").write_text("dropped in by hand", encoding="utf-8")
+    for n in range(swaps):  # swaps carry it into the spare, and may carry it back
+        append(newest, f"\nParagraph {n}.\n")
+        assert cli("build", "--site", site.root).code == 0
+    site.write("templates/404.html", "{% extends 'base.html' %}{% block main %}Lost."
+                                     "{% endblock %}")
+    assert counts(cli("build", "--site", site.root).out)["parsed"] == 0  # a full build
+    assert tree(site.out) == cold_build(site, tmp_path / "cold")
+    for n in range(3):
+        append(newest, f"\nAnd paragraph {n}.\n")
+        assert counts(cli("build", "--site", site.root).out)["written"] == 3
+        assert tree(site.out) == cold_build(site, tmp_path / "cold")
+
+
 @pytest.mark.parametrize("edit", ["summary", "title", "latest", "comments", "broken",
                                   "mended"])
 def test_an_edit_a_patch_cannot_vouch_for_is_built_in_full(

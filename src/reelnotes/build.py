@@ -227,7 +227,7 @@ def _patch(config: SiteConfig, out: Path, last: Manifest, inputs: Inputs, record
     in one rename; several are staged in a tree swapped in whole, as a full build does."""
     from . import patch
     from .cache import BuildCache, OutputRecord
-    from .output import MARKER, replace_file, same_bytes
+    from .output import MARKER, note_replaced, replace_file, same_bytes
 
     if recorder.lock < 0:
         return None  # another build is running: the full build copes with that
@@ -241,15 +241,16 @@ def _patch(config: SiteConfig, out: Path, last: Manifest, inputs: Inputs, record
             return None
         made = {dest: data for dest, (_, data) in found.pages.items()} | found.feeds
         changed = {dest: data for dest, data in made.items() if not same_bytes(out / dest, data)}
+        swapped: dict[str, Stat] = {}
         if len(changed) > 1:
             try:
-                outputs = _swap_in(config, out, last, changed)
+                swapped = _swap_in(config, out, last, made, changed)
             except OSError:
                 return None  # an output file gone, say: the full build sets it right
-        else:
+        elif changed:
+            note_replaced(spare_folder(config, out), out, set(changed))
             for dest, data in changed.items():
                 replace_file(out, dest, data)
-            outputs = None
         written: dict[str, Stat] = {}
         records: dict[str, OutputRecord] = {}
         for dest in made:
@@ -265,52 +266,51 @@ def _patch(config: SiteConfig, out: Path, last: Manifest, inputs: Inputs, record
         store.forget_posts(found.stale)
     finally:
         store.close()
+    written = swapped | written
     journal = None
-    if outputs is None and last.journal is not None:  # (a swap moves more: saved whole)
+    if last.journal is not None:
         journal = last.journal.then(
             {path: inputs.stats[path] for path in found.changed}, inputs.digests, written,
             {rel: key for rel, (key, _) in found.parsed.items()})
     recorder.save(journal or last._replace(
-        inputs=inputs, outputs={**(last.outputs if outputs is None else outputs), **written},
-        patch=found.next_index))
+        inputs=inputs, outputs={**last.outputs, **written}, patch=found.next_index))
     return BuildReport(out, len(changed), last.files - len(changed), last.posts, last.tags,
                        time.perf_counter() - started, last.warnings, html_pages=last.pages,
                        rendered=len(found.pages), parsed=len(found.parsed))
 
 
-def _swap_in(config: SiteConfig, out: Path, last: Manifest,
+def _swap_in(config: SiteConfig, out: Path, last: Manifest, made: dict[str, bytes],
              changed: dict[str, bytes]) -> dict[str, Stat]:
-    """Stage the `changed` files in a tree with every other file of the output, as the last
-    build left it, and swap it in whole (output.Update); return the output's stats as the
-    manifest should hold them: anew for each file as the last build left it (a swap may
-    link it again, which moves its ctime), as the manifest held them for any other (a file
-    edited by hand meanwhile is set right by the next full build)."""
+    """Stage the files a patch `made` (writing those `changed`) in a tree with every other
+    file of the output, as the last build left it, and swap it in whole (output.Update);
+    return the stats the swap changed as the manifest should hold them: anew for each file
+    as the last build left it (linked again, its ctime moved), as the manifest held them for
+    any other (a file edited by hand meanwhile is set right by the next full build)."""
     from .output import MARKER, Update
 
-    update = Update(out, {}, spare_folder(config, out))
+    update = Update(out, {}, spare_folder(config, out), listed=True)
     prefix = output_path(out, "")
+    dests = [path[len(prefix):] for path in last.outputs]  # (each is output_path(out, dest))
     try:
-        for path in last.outputs:
-            dest = path[len(prefix):]  # (each is output_path(out, dest))
-            if dest == MARKER:
-                continue
+        for dest in made:
             if dest in changed:
                 update.write(dest, changed[dest])
             else:
-                update.keep(dest)
+                update.staged(dest, None, False)  # found the same as the output's
+        update.keep([dest for dest in dests if dest not in made and dest != MARKER])
         update.commit()
     except BaseException:
         update.abort()
         raise
-    marker = output_path(out, MARKER)  # (a new one with every tree swapped in)
     outputs: dict[str, Stat] = {}
-    for path, stat in output_stats(out).items():
-        old = last.outputs.get(path)
-        same = old is not None and (old[0], old[1], old[3]) == (stat[0], stat[1], stat[3])
-        if path == marker or same:
-            outputs[path] = stat
-        elif old is not None:
-            outputs[path] = old
+    touched = update.touched  # (None: a fresh tree, every file linked again)
+    for dest in touched if touched is not None else dests:
+        path = output_path(out, dest)
+        stat, old = output_stat(path), last.outputs.get(path)
+        if stat is None or old is None:
+            continue
+        same = (old[0], old[1], old[3]) == (stat[0], stat[1], stat[3])
+        outputs[path] = stat if dest == MARKER or same else old
     return outputs
 
 

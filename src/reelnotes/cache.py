@@ -59,6 +59,11 @@ class OutputRecord(NamedTuple):
         return (st.st_size, st.st_mtime_ns, st.st_ino) == (self.size, self.mtime_ns, self.inode)
 
 
+LOOKUP_MAX = 500
+"""Posts looked up by key in one query (a patch's few, up to SQLite's oldest limit on
+parameters, 999); more are found in one pass over the table (a full build's)."""
+
+
 class BuildCache:
     """The cache database of one site; every failure degrades to a miss."""
 
@@ -75,8 +80,9 @@ class BuildCache:
         """The cached read results for those of `keys` that are present and readable."""
         wanted = set(keys)
         found: dict[str, ReadResult] = {}
-        rows = (self._rows("SELECT key, value FROM posts") if len(wanted) > 8 else
-                (row for k in wanted for row in self._query_one(k)))
+        rows = (self._rows("SELECT key, value FROM posts") if len(wanted) > LOOKUP_MAX else
+                self._query_args("SELECT key, value FROM posts WHERE key IN "
+                                 f"({', '.join('?' * len(wanted))})", tuple(wanted)))
         for key, blob in rows:
             if key in wanted:
                 try:
@@ -115,16 +121,6 @@ class BuildCache:
         """Note `value` under `name`, replacing what was there."""
         self._execute(lambda db: db.execute("INSERT OR REPLACE INTO notes VALUES (?, ?)",
                                             (name, value)).close())
-
-    def _query_one(self, key: str) -> list[Any]:
-        if self.db is None:
-            return []
-        try:
-            return self.db.execute("SELECT key, value FROM posts WHERE key = ?",
-                                   (key,)).fetchall()
-        except sqlite3.Error:
-            self.db = None
-            return []
 
     def outputs(self, out: Path) -> dict[str, OutputRecord]:
         """What the previous build into `out` wrote, by output path."""

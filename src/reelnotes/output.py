@@ -8,14 +8,17 @@ atomic rename, so a build that fails or is killed at any moment leaves the compl
 site or the complete new one. The staging tree is the site before last, kept in the cache
 (the "spare"): bringing it up to date costs a stat per unchanged file, not a link and an
 unlink, so a one-post edit does not pay for the whole tree; without it (first swap, another
-build holding it, another file system) a fresh tree is staged beside the output.
+build holding it, another file system) a fresh tree is staged beside the output. A patch
+build's swap keeps a record of the files where the spare differs from the output: the next
+patch brings those alone up to date, without a walk of either tree.
 """
 
 from __future__ import annotations
 
+import marshal
 import os
 import shutil
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
@@ -144,9 +147,12 @@ class Update:
     """The next state of the output folder, collected file by file, then applied at once."""
 
     def __init__(self, out: Path, previous: dict[str, OutputRecord],
-                 spare: Path | None = None) -> None:
+                 spare: Path | None = None, *, listed: bool = False) -> None:
         self.out = out
         self.previous = previous
+        self.listed = listed
+        """The caller claims every file the output holds as the last build left it (a patch):
+        what the spare then differs in is known, and recorded for the next patch."""
         self.spare = _Spare.claim(spare, out) if spare is not None and out.is_dir() else None
         if self.spare is not None:
             folder = self.spare.folder  # the previous site: brought up to date, then swapped
@@ -156,6 +162,11 @@ class Update:
         folder.mkdir(parents=True, exist_ok=True)  # the output's file system, for the swap
         self.scratch = Scratch(out, folder, fresh=not out.is_dir(), clean=self.spare is None)
         self.pending: set[str] = set()
+        self.checked: set[str] = set()
+        """Files found the same as the output's (the spare must link to those)."""
+        self.touched: set[str] | None = None
+        """After a commit into the spare: the files whose stat the swap may have changed
+        (written, or linked again; and the marker). None: unknown (a fresh tree)."""
         self.written_stats: dict[str, Stat] = {}
         """In a tree staged afresh, the stat of each file as written (the swap keeps it)."""
         self.keys: dict[str, str] = {}
@@ -174,11 +185,12 @@ class Update:
         self.records[dest] = record
         return True
 
-    def keep(self, dest: str) -> None:
-        """Keep `dest` as the output holds it, unchecked (a patch build's swap: it checked
-        the files it replaces, and the manifest tells the next build of any other)."""
-        self._claim(dest, None)
-        self.unchanged += 1
+    def keep(self, dests: Collection[str]) -> None:
+        """Keep `dests` as the output holds them, unchecked (a patch build's swap: it checked
+        the files it replaces, and the manifest tells the next build of any other); claimed
+        first, each one once."""
+        self.keys.update(dict.fromkeys(dests, ""))
+        self.unchanged += len(dests)
 
     def write(self, dest: str, data: bytes, key: str | None = None) -> None:
         """Set `dest` to `data`; an old file with the same bytes is left alone."""
@@ -197,6 +209,7 @@ class Update:
                     self.written_stats[dest] = stat
         else:
             self.unchanged += 1
+            self.checked.add(dest)
             if key:
                 self.records[dest] = _record(key, self.out / dest)
 
@@ -284,33 +297,62 @@ class Update:
         already), staged files are in place, files the new site lacks go; then one atomic
         exchange, and the old output is the spare for the next build. Until the exchange
         nothing the output holds is touched, so a crash leaves it whole.
+
+        A patch's swap (`listed`) with the record the last one left looks only at the files
+        the record names and those found the same as the output's: the spare is the output
+        elsewhere. A full build walks the whole spare, and so clears anything the records do
+        not know of (a file added to the output by hand, which a swap carries into the
+        spare).
         """
         assert self.spare is not None
-        folder = self.scratch.folder
-        for dest in self.keys:
-            if dest not in self.pending:
-                _link_if_needed(self.out / dest, folder / dest)
-        wanted = set(self.keys) | {MARKER}
-        for rel in list(_files(str(folder), "")):
-            if rel not in wanted:
-                os.unlink(folder / rel)
-        _prune_empty_dirs(folder)
+        folder, known = self.scratch.folder, self.spare.known if self.listed else None
+        relinked: set[str] = set()
+        if known is None:
+            for dest in self.keys:
+                if dest not in self.pending and _link_if_needed(self.out / dest, folder / dest):
+                    relinked.add(dest)
+            wanted = set(self.keys) | {MARKER}
+            for rel in list(_files(str(folder), "")):
+                if rel not in wanted:
+                    os.unlink(folder / rel)
+            _prune_empty_dirs(folder)
+        else:
+            for dest in sorted((known | self.checked) - self.pending - {MARKER}):
+                if dest in self.keys:
+                    if _link_if_needed(self.out / dest, folder / dest):
+                        relinked.add(dest)
+                else:
+                    _unlink_and_prune(folder, dest)
         _replace(folder / MARKER, lambda tmp: tmp.write_text(MARKER_TEXT))
+        before = output_stat(str(self.out / MARKER))
         swapped = _exchange(folder, self.out)
         if not swapped:  # no atomic exchange here: three renames, as close as it gets
             old = self.out.parent / f".{self.out.name}.old-{os.getpid()}"
             os.rename(self.out, old)
             os.rename(folder, self.out)
             os.rename(old, folder)
+        self.touched = self.pending | relinked | {MARKER}
+        if self.listed and before is not None and output_stat(str(folder / MARKER)) == before:
+            # (the old output is the spare now, unless another build swapped meanwhile)
+            self.spare.remember(self.out, self.pending | {MARKER})
         self.spare.release()
 
 
 class _Spare:
-    """The previous site kept beside the cache, locked so that one build at a time uses it."""
+    """The previous site kept beside the cache, locked so that one build at a time uses it.
 
-    def __init__(self, folder: Path, lock: int) -> None:
+    A patch build's swap leaves a record beside it: the files where it differs from the
+    output, and the stat of both trees' markers (each swap writes a new one), so a record
+    left from another pair of trees (the output deleted and built afresh, another build's
+    swap) is not believed. Claiming the spare takes the record away, so one left by a build
+    that changed the spare and was killed before its swap is not believed either.
+    """
+
+    def __init__(self, folder: Path, lock: int, known: frozenset[str] | None) -> None:
         self.folder = folder
         self._lock = lock
+        self.known = known
+        """The files where the spare may differ from the output (None: not known)."""
 
     @staticmethod
     def claim(folder: Path, out: Path) -> _Spare | None:
@@ -332,11 +374,80 @@ class _Spare:
         except OSError:
             os.close(lock)
             return None
-        return _Spare(folder, lock)
+        return _Spare(folder, lock, _take_record(folder, out))
+
+    def remember(self, out: Path, differ: set[str]) -> None:
+        """Record that the spare differs from the output in `differ` alone (or fewer), for
+        the next build that claims it; no record if it cannot be written."""
+        identity = _identity(self.folder, out)
+        if identity is None:
+            return
+        tmp = _record_path(self.folder).with_name(f".{self.folder.name}.rn-{os.getpid()}")
+        try:
+            tmp.write_bytes(marshal.dumps((identity, sorted(differ))))
+            os.replace(tmp, _record_path(self.folder))
+        except OSError:
+            tmp.unlink(missing_ok=True)
 
     def release(self) -> None:
         """Let the next build have the spare tree."""
         os.close(self._lock)
+
+
+def note_replaced(spare: Path, out: Path, dests: set[str]) -> None:
+    """Before files of the output are replaced in place (a one-file patch): add them to the
+    spare's record, or drop the record if the spare is another build's now."""
+    claimed = _Spare.claim(spare, out) if out.is_dir() else None
+    if claimed is None:
+        _record_path(spare).unlink(missing_ok=True)  # (no record is being kept meanwhile)
+        return
+    try:
+        if claimed.known is not None:
+            claimed.remember(out, set(claimed.known | dests))
+    finally:
+        claimed.release()
+
+
+def _record_path(spare: Path) -> Path:
+    return spare.with_name(f"{spare.name}.differs")
+
+
+def _identity(spare: Path, out: Path) -> tuple[int, ...] | None:
+    """The two trees' markers, as their stats show them (each swap writes a new one)."""
+    a, b = output_stat(str(spare / MARKER)), output_stat(str(out / MARKER))
+    return None if a is None or b is None else (a[0], a[1], a[3], b[0], b[1], b[3])
+
+
+def _take_record(spare: Path, out: Path) -> frozenset[str] | None:
+    """Read and remove the spare's record; the files it names, if it is about these trees."""
+    path = _record_path(spare)
+    try:
+        identity, differ = marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    path.unlink(missing_ok=True)
+    if identity != _identity(spare, out) or not isinstance(differ, list):
+        return None
+    return frozenset(differ)
+
+
+def _unlink_and_prune(root: Path, dest: str) -> None:
+    """Remove root/dest if it is there, and the folders it leaves empty."""
+    target = root / dest
+    try:
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        else:
+            target.unlink()
+    except FileNotFoundError:
+        return
+    for parent in target.parents:
+        if parent == root:
+            return
+        try:
+            parent.rmdir()
+        except OSError:
+            return
 
 
 def _clear_way(target: Path) -> None:
@@ -354,18 +465,19 @@ def _clear_way(target: Path) -> None:
         shutil.rmtree(target)
 
 
-def _link_if_needed(live: Path, spare: Path) -> None:
-    """Make `spare` a hard link to `live` unless it is one already."""
+def _link_if_needed(live: Path, spare: Path) -> bool:
+    """Make `spare` a hard link to `live` unless it is one already; True if it made one."""
     try:
         a, b = live.stat(), spare.stat()
         if (a.st_ino, a.st_dev) == (b.st_ino, b.st_dev):
-            return
+            return False
     except FileNotFoundError:
         pass
     try:
         _replace(spare, lambda tmp: os.link(live, tmp))
     except OSError:  # a file system without hard links
         _replace(spare, lambda tmp: shutil.copy2(live, tmp))
+    return True
 
 
 def _prune_empty_dirs(root: Path) -> None:
