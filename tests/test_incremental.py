@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -310,6 +311,24 @@ def test_an_edit_of_a_post_the_feeds_carry_writes_them_in_a_patch_swapped_in_who
     append(site.root / "content/posts/p23.md", "\nAnd one more.\n")
     result = cli("build", "--site", site.root)
     assert result.code == 0 and counts(result.out)["written"] == 5, result.err
+    assert tree(site.out) == cold_build(site, tmp_path / "cold")
+
+
+def test_a_post_the_feeds_carry_is_patched_beside_others_with_comments(
+        site: Site, cli: Callable[..., Result], tmp_path: Path) -> None:
+    """The patch makes the edited post's items anew in the feeds the last build wrote: the
+    other posts a feed carries (one of them with comments, which a patch does not compose)
+    are not loaded at all."""
+    many_posts(site)
+    site.write("content/comments/p20.yml", "- author: Reader\n  date: 2014-01-02\n"
+                                            "  body: Seen it.\n")
+    assert cli("build", "--site", site.root).code == 0
+    append(site.root / "content/posts/p23.md", "\nA paragraph *added*.\n")
+    result = cli("build", "--site", site.root)
+    assert counts(result.out) == {"files": 40, "written": 3, "unchanged": 37, "parsed": 1,
+                                  "rendered": 2}, result.out
+    entries = json.loads((site.out / "feed.json").read_text(encoding="utf-8"))["items"]
+    assert "A paragraph <em>added</em>." in entries[0]["content_html"]
     assert tree(site.out) == cold_build(site, tmp_path / "cold")
 
 

@@ -185,7 +185,7 @@ def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False,
         recorder = Recorder(record)
         try:
             if last is not None and last.patch is not None and last.fits(asked, out, now):
-                patched = _patch(config, out, last, inputs.settled(), recorder, started, now)
+                patched = _patch(config, out, last, inputs.settled(), recorder, started)
                 if patched is not None:
                     return patched
             result, content, index, stats, inputs = _build(config, out, drafts, future, now,
@@ -221,9 +221,9 @@ def _prefetch(done: Callable[[], bool]) -> None:
 
 
 def _patch(config: SiteConfig, out: Path, last: Manifest, inputs: Inputs, recorder: Recorder,
-           started: float, now: datetime) -> BuildReport | None:
-    """Re-render only the pages of posts edited past their summaries, and write anew the feeds
-    that carry them (patch.py); None if a full build is needed. One changed file is replaced
+           started: float) -> BuildReport | None:
+    """Re-render only the pages of posts edited past their summaries, and their items in the
+    feeds that carry them (patch.py); None if a full build is needed. One changed file is replaced
     in one rename; several are staged in a tree swapped in whole, as a full build does."""
     from . import patch
     from .cache import BuildCache, OutputRecord
@@ -233,7 +233,7 @@ def _patch(config: SiteConfig, out: Path, last: Manifest, inputs: Inputs, record
         return None  # another build is running: the full build copes with that
     store = BuildCache(config.root / CACHE_DIR)
     try:
-        found = patch.plan(config, last, inputs, store, config.root / CACHE_DIR / "jinja", now)
+        found = patch.plan(config, last, inputs, store, config.root / CACHE_DIR / "jinja", out)
         # the files it replaces, and the marker (a new one with every whole tree swapped in),
         # are as the last build left them; a file edited by hand elsewhere in the output is
         # set right by the next full build, as the manifest still holds its old stat

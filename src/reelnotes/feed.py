@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from html import escape
 
@@ -88,13 +89,28 @@ def _rss(site: Site, all_posts: tuple[Post, ...], title: str, description: str, 
     for post in posts:
         item = items.get(post.url)
         if item is None:
-            item = items[post.url] = _rss_item(site, post)
+            item = items[post.url] = rss_item(site, post)
         out += item
     out += ["</channel>", "</rss>", ""]
     return "\n".join(out)
 
 
-def _rss_item(site: Site, post: Post) -> list[str]:
+def splice_rss(text: str, items: Iterable[list[str]]) -> str | None:
+    """An RSS feed `rss` or `tag_rss` made, with `items` (rss_item's) in place of its own for
+    the same posts: what those make of the same posts once these changed in their bodies
+    alone (the title and link that open an item, and its place, are their cards'). None if
+    an item is not there."""
+    for item in items:
+        start = text.find("\n".join(item[:4]) + "\n")  # <item>, title, link, guid
+        end = text.find("\n</item>", start)  # (escaped, no text holds "</item>")
+        if start < 0 or end < 0:
+            return None
+        text = text[:start] + "\n".join(item) + text[end + len("\n</item>"):]
+    return text
+
+
+def rss_item(site: Site, post: Post) -> list[str]:
+    """The lines of the RSS item of `post`."""
     config = site.config
     link = config.base_url + post.url
     out = [

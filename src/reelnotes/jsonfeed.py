@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from . import urls
@@ -41,7 +42,8 @@ def _film_fields(post: Post) -> dict[str, Any] | None:
     return ext
 
 
-def _item(site: Site, post: Post) -> dict[str, Any]:
+def item(site: Site, post: Post) -> dict[str, Any]:
+    """The JSON Feed item of `post`."""
     config = site.config
     link = config.base_url + post.url
     item: dict[str, Any] = {
@@ -80,10 +82,27 @@ def json_feed(site: Site) -> str:
         "feed_url": config.base_url + urls.JSON_FEED,
         "language": config.language,
         "favicon": config.base_url + "favicon.svg",
-        "items": [_item(site, post) for post in site.posts[:FEED_SIZE]],
+        "items": [item(site, post) for post in site.posts[:FEED_SIZE]],
     }
     if config.description:
         feed["description"] = config.description
     if config.author:
         feed["authors"] = [{"name": config.author, "url": config.base_url}]
+    return _dump(feed)
+
+
+def splice(text: str, items: Iterable[dict[str, Any]]) -> str | None:
+    """A feed `json_feed` made, with `items` (item's) in place of its own for the same posts:
+    what it makes of the same posts once these changed in their bodies alone (an item's id
+    is its post's link, and its place its card's). None if an item is not there."""
+    feed = json.loads(text)
+    where = {old["id"]: i for i, old in enumerate(feed["items"])}
+    for item in items:
+        if item["id"] not in where:
+            return None
+        feed["items"][where[item["id"]]] = item
+    return _dump(feed)
+
+
+def _dump(feed: dict[str, Any]) -> str:
     return json.dumps(feed, ensure_ascii=False, indent=1, sort_keys=False) + "\n"

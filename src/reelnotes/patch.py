@@ -6,8 +6,9 @@ hold its body are its own, and its neighbours' when the post template reads bodi
 that carry it hold its body too. The last full build left what it takes to make those again
 in the manifest (PatchIndex): the order of the posts, their cache keys and cards, and the
 posts each feed carries. So the build reads the changed files, checks their cards, loads
-their neighbours (and their feeds' other posts) from the cache, renders a few pages and
-writes the feeds anew, without reading, modelling or keying the whole site.
+their neighbours from the cache, renders a few pages and makes the changed posts' items anew
+in the feeds the last build wrote (a feed is made of its posts' items, in their cards'
+order), without reading, modelling or keying the whole site.
 
 `plan` decides, and renders; build.py writes. When anything is outside what it can vouch for
 (a file added, removed or other than a post changed; a card; a warning, old or new; a comment
@@ -18,7 +19,6 @@ build is a full one, which makes the same bytes.
 from __future__ import annotations
 
 import pickle
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
@@ -31,7 +31,7 @@ from .keys import WORST, PageKeys, TemplateDeps, card_digest
 from .manifest import Inputs, Manifest, PatchIndex
 from .model import Post
 from .render import Renderer
-from .site import Site, Tag, post_page
+from .site import Site, post_page
 
 if TYPE_CHECKING:
     from .feed import Feed
@@ -69,9 +69,9 @@ class Plan(NamedTuple):
 
 
 def plan(config: SiteConfig, last: Manifest, inputs: Inputs, store: BuildCache,
-         jinja_cache: Path, now: datetime) -> Plan | None:
-    """Re-render the pages of the posts whose bodies alone changed since `last`; None if the
-    change is anything else."""
+         jinja_cache: Path, out: Path) -> Plan | None:
+    """Re-render the pages of the posts whose bodies alone changed since `last`, and splice
+    them into the feeds in `out` that carry them; None if the change is anything else."""
     index = last.patch
     changed = inputs.changed(last.inputs) if index is not None else None
     if index is None or not changed:
@@ -105,12 +105,13 @@ def plan(config: SiteConfig, last: Manifest, inputs: Inputs, store: BuildCache,
     spread = (-1, 0, 1) if index.neighbours else (0,)
     wanted = sorted({position[rel] + d for rel in posts for d in spread} & set(range(len(order))))
     needed = {order[j] for i in wanted for j in (i - 1, i + 1) if 0 <= j < len(order)}
-    feeds = [f for f in index.feeds if not posts.keys().isdisjoint(f[3])]
-    needed.update(rel for f in feeds for rel in f[3])
     needed -= posts.keys()
     if not needed <= keys.keys():
-        # a neighbour, or a post a feed carries, with comments or a moved slug: the full
-        # build composes it
+        return None  # a neighbour with comments or a moved slug: the full build composes it
+    feeds = feeds_spliced(config, out, [(dest, [posts[rel] for rel in carried if rel in posts])
+                                        for dest, _, _, carried in index.feeds
+                                        if not posts.keys().isdisjoint(carried)])
+    if feeds is None:
         return None
     cached = store.posts(keys[rel] for rel in needed)
     for rel in needed:
@@ -138,28 +139,39 @@ def plan(config: SiteConfig, last: Manifest, inputs: Inputs, store: BuildCache,
             return None  # the full build reports a template's problem, with its context
         pages[urls.dest_path(page.url)] = (key, html)
     return Plan(pages, parsed, [index.keys[rel] for rel in parsed],
-                index._replace(keys=keys), changed, feeds_anew(config, feeds, posts, now))
+                index._replace(keys=keys), changed, feeds)
 
 
-def feeds_anew(config: SiteConfig, feeds: list[Feed], posts: dict[str, Post],
-               now: datetime) -> dict[str, bytes]:
-    """The feeds given, made from the posts they carry, as a full build makes them (each
-    depends on the config and its posts alone: build.generated_files)."""
+def feeds_spliced(config: SiteConfig, out: Path,
+                  feeds: list[tuple[str, list[Post]]]) -> dict[str, bytes] | None:
+    """Each feed in `out` at the path given, with the items of the posts given (which it
+    carries) made anew: a feed depends on the config and its posts alone
+    (build.generated_files), and these changed in their bodies alone. The build checks that
+    each file is as the last build left it. None if one cannot be read, or lacks an item."""
     if not feeds:
         return {}
     from . import feed, jsonfeed
 
-    items: feed.Items = {}
+    site = Site(config, (), (), (), ())
+    rss: dict[str, list[str]] = {}
+
+    def rss_item(post: Post) -> list[str]:
+        """A post's RSS item, made once for all the feeds that carry it."""
+        if post.url not in rss:
+            rss[post.url] = feed.rss_item(site, post)
+        return rss[post.url]
+
     made: dict[str, bytes] = {}
-    for dest, name, slug, carried in feeds:
-        shown = tuple(posts[rel] for rel in carried)
-        site = Site(config, shown, (), (), ())
-        if name:
-            text = feed.tag_rss(site, Tag(name, slug, shown), now, items)
-        elif dest == urls.JSON_FEED:
-            text = jsonfeed.json_feed(site)
-        else:
-            text = feed.rss(site, now, items)
+    for dest, carried in feeds:
+        try:
+            old = (out / dest).read_bytes().decode("utf-8")
+            text = (jsonfeed.splice(old, [jsonfeed.item(site, post) for post in carried])
+                    if dest == urls.JSON_FEED
+                    else feed.splice_rss(old, [rss_item(post) for post in carried]))
+        except (OSError, ValueError, LookupError, TypeError):  # (not the file a build wrote)
+            return None
+        if text is None:
+            return None
         made[dest] = text.encode("utf-8")
     return made
 
