@@ -258,10 +258,11 @@ def test_each_output_folder_keeps_its_own_records(built_site: Site, cli: Callabl
 def test_a_damaged_spare_tree_is_set_right(built_site: Site, cli: Callable[..., Result],
                                            tmp_path: Path) -> None:
     """The previous site kept in the cache to stage the next one: whatever state a crash or a
-    stray hand left it in, the next build still writes exactly the site a cold build writes."""
+    stray hand left it in, the next full build still writes exactly the site a cold build
+    writes (a crash takes away the record a patch would follow)."""
     built_site.post("three", post_text("Third review", "2015-06-02", body="Changed."))
     assert cli("build", "--site", built_site.root).code == 0  # the first swap makes the spare
-    spares = list((built_site.root / ".reelnotes-cache").glob("spare-*[!k]"))
+    spares = [p for p in (built_site.root / ".reelnotes-cache").glob("spare-*") if p.is_dir()]
     assert len(spares) == 1 and (spares[0] / "index.html").is_file()
     spare = spares[0]
     (spare / "junk.html").write_text("left by a crash")

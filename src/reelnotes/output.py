@@ -8,9 +8,9 @@ atomic rename, so a build that fails or is killed at any moment leaves the compl
 site or the complete new one. The staging tree is the site before last, kept in the cache
 (the "spare"): bringing it up to date costs a stat per unchanged file, not a link and an
 unlink, so a one-post edit does not pay for the whole tree; without it (first swap, another
-build holding it, another file system) a fresh tree is staged beside the output. A patch
-build's swap keeps a record of the files where the spare differs from the output: the next
-patch brings those alone up to date, without a walk of either tree.
+build holding it, another file system) a fresh tree is staged beside the output. Each swap
+keeps a record of the files where the spare then differs from the output: the next patch
+build brings those alone up to date, without a walk of either tree.
 """
 
 from __future__ import annotations
@@ -152,7 +152,7 @@ class Update:
         self.previous = previous
         self.listed = listed
         """The caller claims every file the output holds as the last build left it (a patch):
-        what the spare then differs in is known, and recorded for the next patch."""
+        the spare's record, if there is one, is all it need look at."""
         self.spare = _Spare.claim(spare, out) if spare is not None and out.is_dir() else None
         if self.spare is not None:
             folder = self.spare.folder  # the previous site: brought up to date, then swapped
@@ -298,11 +298,11 @@ class Update:
         exchange, and the old output is the spare for the next build. Until the exchange
         nothing the output holds is touched, so a crash leaves it whole.
 
-        A patch's swap (`listed`) with the record the last one left looks only at the files
+        A patch's swap (`listed`) with the record the last swap left looks only at the files
         the record names and those found the same as the output's: the spare is the output
         elsewhere. A full build walks the whole spare, and so clears anything the records do
-        not know of (a file added to the output by hand, which a swap carries into the
-        spare).
+        not know of (a file added to the output by hand, which a patch's swap carries into
+        the spare); after its swap it lists the old output, so its record is exact.
         """
         assert self.spare is not None
         folder, known = self.scratch.folder, self.spare.known if self.listed else None
@@ -332,16 +332,22 @@ class Update:
             os.rename(folder, self.out)
             os.rename(old, folder)
         self.touched = self.pending | relinked | {MARKER}
-        if self.listed and before is not None and output_stat(str(folder / MARKER)) == before:
-            # (the old output is the spare now, unless another build swapped meanwhile)
-            self.spare.remember(self.out, self.pending | {MARKER})
+        if before is not None and output_stat(str(folder / MARKER)) == before:
+            # the old output is the spare now (unless another build swapped meanwhile): it
+            # differs in the files written, and in those the new site lacks, which a patch
+            # knows (it keeps every file) and a full build lists (the output may have held
+            # files no build made, added by hand)
+            differ = self.pending | {MARKER}
+            if not self.listed:
+                differ |= set(_files(str(folder), "")) - self.keys.keys()
+            self.spare.remember(self.out, differ)
         self.spare.release()
 
 
 class _Spare:
     """The previous site kept beside the cache, locked so that one build at a time uses it.
 
-    A patch build's swap leaves a record beside it: the files where it differs from the
+    Each swap leaves a record beside it: the files where it differs from the
     output, and the stat of both trees' markers (each swap writes a new one), so a record
     left from another pair of trees (the output deleted and built afresh, another build's
     swap) is not believed. Claiming the spare takes the record away, so one left by a build
