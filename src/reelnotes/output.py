@@ -233,7 +233,11 @@ class Update:
         """Swap the staged site into place, unless it is the same as the output already; then
         `record` what was written."""
         if not self.scratch.fresh and not self.pending and not self._stale():
-            self.abort()  # nothing changed: leave every file, and the folder, as it is
+            # nothing changed: leave every file, and the folder, as it is; the spare too, so
+            # its record (which claiming it took away) still holds
+            if self.spare is not None and self.spare.known is not None:
+                self.spare.remember(self.out, set(self.spare.known))
+            self.abort()
             return
         if self.spare is not None:
             self._commit_spare()
