@@ -472,3 +472,53 @@ def test_only_a_build_with_a_manifest_to_load_scans_in_a_child(
     monkeypatch.setattr(os, "posix_spawn", counted)
     assert cli("build", "--site", site.root).code == 0 and children == []
     assert cli("build", "--site", site.root).code == 0 and len(children) == 1
+
+
+LOADED = """
+import sys
+from reelnotes.cli import main
+code = main(["build", "--site", sys.argv[1], "--quiet"])
+print(code, *sorted(m for m in ("tomllib", "zoneinfo") if m in sys.modules))
+"""
+
+
+def test_a_config_as_it_was_is_not_parsed_again(site: Site, tmp_path: Path) -> None:
+    """The cache keeps the config validated from the file's text: a build whose config is as
+    it was imports no TOML parser; one whose config changed, or a copy of the site, reads it."""
+    site.write("reelnotes.toml", 'title = "Before"\ntitel = "typo"\n')
+    site.post("one", post_text("First review", "2013-04-09"))
+
+    def build(root: Path) -> tuple[str, str]:
+        proc = subprocess.run([sys.executable, "-c", LOADED, str(root)], capture_output=True,
+                              text=True, check=True)
+        return proc.stdout.split("\n")[-2], proc.stderr
+
+    assert build(site.root)[0] == "0 tomllib"  # a first build: no cache folder yet
+    assert build(site.root)[0] == "0 tomllib"  # kept in the cache now
+    out, err = build(site.root)
+    assert out == "0" and 'unknown setting "titel"' in err  # its warning too
+    assert site.html("index.html").xpath("string(//title)").endswith("Before")
+    site.write("reelnotes.toml", 'title = "After"\n')
+    assert build(site.root) == ("0 tomllib", "")
+    assert site.html("index.html").xpath("string(//title)").endswith("After")
+    moved = tmp_path / "moved"
+    shutil.copytree(site.root, moved)
+    assert build(moved)[0] == "0"
+    assert (moved / "build/index.html").is_file()
+    assert load_config(moved)[0].root == moved
+    (site.root / ".reelnotes-cache/config").write_bytes(b"damaged")
+    assert build(site.root)[0] == "0 tomllib"
+
+
+def test_utc_without_the_time_zone_database_dates_as_it_does(site: Site, tmp_path: Path,
+                                                             cli: Callable[..., Result]) -> None:
+    """UTC, the default time zone, is Python's own: the same site as with the database's."""
+    site.post("one", post_text("First review", "2013-04-09", updated="2013-04-10T09:30:00"))
+    site.write("content/comments/one.yml", "- author: Ann\n  date: 2013-04-11\n  body: Hi\n")
+    assert cli("build", "--site", site.root).code == 0
+    other = Site(tmp_path / "other")
+    shutil.copytree(site.root, other.root, ignore=shutil.ignore_patterns("build", ".reelnotes-*"))
+    other.write("reelnotes.toml", (site.root / "reelnotes.toml").read_text() +
+                '\ntimezone = "Etc/UTC"\n')
+    assert cli("build", "--site", other.root).code == 0
+    assert tree(site.out) == tree(other.out)

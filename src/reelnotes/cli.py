@@ -55,9 +55,10 @@ def site_root(args: Args) -> Path:
     return root
 
 
-def site_config(args: Args) -> SiteConfig:
-    """Load the site's config and apply command-line overrides."""
-    config, warnings = load_config(site_root(args))
+def site_config(args: Args, *, keep: bool = False) -> SiteConfig:
+    """Load the site's config and apply command-line overrides; with `keep` (a build, which
+    writes the cache anyway), keep it validated in the cache for the next."""
+    config, warnings = load_config(site_root(args), keep=keep)
     report(warnings)
     if getattr(args, "base_url", None):
         config = config.with_base_url(args.base_url)
@@ -108,7 +109,7 @@ def progress_delay() -> float:
 
 def cmd_build(args: Args) -> int:
     """Build the site into build/."""
-    config = site_config(args)
+    config = site_config(args, keep=True)
     live = LiveLine(sys.stdout, progress_delay())
     try:
         result = build(config, out=Path(args.out) if args.out else None, drafts=args.drafts,

@@ -7,8 +7,7 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Any
 
 from . import urls
 from .config import SiteConfig
@@ -29,6 +28,9 @@ from .markdown import ASCII_BYTES, render_comment, render_inline, render_post, t
 from .model import Comment, Epigraph, Film, Post
 from .sources import is_post_name
 from .theme import theme_static
+
+if TYPE_CHECKING:
+    from datetime import tzinfo
 
 __all__ = ["Comment", "Content", "Epigraph", "Film", "POST_KEYS", "Post", "count_words",
            "load_content", "post_files", "read_comments", "read_post"]
@@ -138,7 +140,7 @@ def read_post(path: Path, rel: str, config: SiteConfig, slug: str | None = None,
 
 
 def read_comments(
-    path: Path, rel: str, tz: ZoneInfo
+    path: Path, rel: str, tz: tzinfo
 ) -> tuple[tuple[Comment, ...], list[Diagnostic]]:
     """Read one comments file: a YAML list of {author, date, url?, body}."""
     try:

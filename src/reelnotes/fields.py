@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import date, datetime, time, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from . import urls
 from .errors import Diagnostic, did_you_mean
@@ -29,7 +28,7 @@ MIN_YEAR, MAX_YEAR = 1000, 9000
 class Checker:
     """Collects problems for one file while reading typed values out of its front matter."""
 
-    def __init__(self, path: str, doc: Document, tz: ZoneInfo) -> None:
+    def __init__(self, path: str, doc: Document, tz: tzinfo) -> None:
         self.path = path
         self.doc = doc
         self.tz = tz
@@ -125,7 +124,7 @@ def kind(value: Any) -> str:
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def parse_moment(value: Any, tz: ZoneInfo) -> datetime:
+def parse_moment(value: Any, tz: tzinfo) -> datetime:
     """Parse YYYY-MM-DD or ISO 8601 date-time text; a date alone is midnight in `tz`."""
     if not isinstance(value, str):
         raise ValueError(f"expected YYYY-MM-DD, got {kind(value)}")

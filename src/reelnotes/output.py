@@ -351,10 +351,10 @@ class Update:
 class _Spare:
     """The previous site kept beside the cache, locked so that one build at a time uses it.
 
-    Each swap leaves a record beside it: the files where it differs from the
-    output, and the stat of both trees' markers (each swap writes a new one), so a record
-    left from another pair of trees (the output deleted and built afresh, another build's
-    swap) is not believed. Claiming the spare takes the record away, so one left by a build
+    Each swap leaves a record beside it: the files where it differs from the output, and the
+    stat of both trees' markers (each swap writes a new one), so a record left from another
+    pair of trees (the output deleted and built afresh, another build's swap) is not
+    believed. Claiming the spare takes the record away, so one left by a build
     that changed the spare and was killed before its swap is not believed either.
     """
 
