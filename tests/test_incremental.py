@@ -380,6 +380,29 @@ def test_swaps_in_a_row_bring_only_what_the_last_one_changed_up_to_date(
     assert tree(site.out) == cold_build(site, tmp_path / "cold")
 
 
+@pytest.mark.parametrize("edit", ["posts", "template"])  # a patch's swap, a full build's
+def test_staging_the_next_site_never_writes_into_a_file_the_output_holds(
+        edit: str, site: Site, cli: Callable[..., Result], tmp_path: Path) -> None:
+    """The spare tree's files that changed in the last swap are written over in place (no
+    inode freed and another taken); the others are links to the output's files, which must
+    stay as they are until the swap: after it, the old output (the spare now) is exactly the
+    site before."""
+    many_posts(site)
+    assert cli("build", "--site", site.root).code == 0
+    for n in range(4):
+        if edit == "posts":  # two posts the feeds carry, in turn: each page changes every
+            # other swap, so the spare's copy is sometimes the output's own file
+            append(site.root / f"content/posts/p{22 + n % 2}.md", f"\nParagraph {n}.\n")
+        else:
+            site.write("templates/404.html", "{% extends 'base.html' %}{% block main %}"
+                       f"Lost {n}.{{% endblock %}}")
+        before = tree(site.out)
+        assert counts(cli("build", "--site", site.root).out)["written"] >= 1
+        spare = next(p for p in (site.root / ".reelnotes-cache").glob("spare-*") if p.is_dir())
+        assert tree(spare) == before
+        assert tree(site.out) == cold_build(site, tmp_path / "cold")
+
+
 @pytest.mark.parametrize("swaps", [2, 3])  # the file in the spare, or in the output
 def test_a_file_added_to_the_output_by_hand_is_cleared_by_the_next_full_build(
         swaps: int, site: Site, cli: Callable[..., Result], tmp_path: Path) -> None:

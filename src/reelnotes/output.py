@@ -20,6 +20,7 @@ import os
 import shutil
 from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
+from stat import S_ISREG
 from typing import NamedTuple
 
 from .cache import OutputRecord
@@ -106,6 +107,8 @@ class Scratch(NamedTuple):
             stat = _write_new(target, data)
             if stat is not None:
                 return stat
+        elif _rewrite_alone(target, data):
+            return True
         _replace(target, lambda tmp: tmp.write_bytes(data))
         return True
 
@@ -126,6 +129,27 @@ def _write_new(target: Path, data: bytes) -> Stat | None:
     finally:
         os.close(fd)
     return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
+
+
+def _rewrite_alone(target: Path, data: bytes) -> bool:
+    """Write `data` over `target` in place if it is a file no other path links to (in a
+    spare tree, one the output no longer shares: it changed in the last swap); False, and
+    nothing done, otherwise. No inode is freed and another taken, which on a file system
+    slow to reuse freed ones (ext4 without a journal) keeps later files quick to create."""
+    try:
+        st = os.lstat(target)
+        if not S_ISREG(st.st_mode) or st.st_nlink != 1:
+            return False
+        fd = os.open(target, os.O_WRONLY | os.O_TRUNC | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
+    return True
 
 
 def _replace(target: Path, fill: Callable[[Path], object]) -> None:
@@ -327,7 +351,8 @@ class Update:
                         relinked.add(dest)
                 else:
                     _unlink_and_prune(folder, dest)
-        _replace(folder / MARKER, lambda tmp: tmp.write_text(MARKER_TEXT))
+        if not _rewrite_alone(folder / MARKER, MARKER_TEXT.encode()):  # (a new stat)
+            _replace(folder / MARKER, lambda tmp: tmp.write_text(MARKER_TEXT))
         before = output_stat(str(self.out / MARKER))
         swapped = _exchange(folder, self.out)
         if not swapped:  # no atomic exchange here: three renames, as close as it gets
