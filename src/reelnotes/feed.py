@@ -153,15 +153,14 @@ def robots(site: Site) -> str:
     return f"User-agent: *\nAllow: /\n\nSitemap: {site.config.base_url}{urls.SITEMAP}\n"
 
 
-Feed = tuple[str, str, str, tuple[str, ...]]
-"""A feed: its output file, its tag's name and slug ("" for the site's own), and the source
-file of each post it carries, newest first."""
+Feed = tuple[str, tuple[str, ...]]
+"""A feed: its output file, and the source file of each post it carries, newest first."""
 
 
 def feeds(site: Site) -> tuple[Feed, ...]:
-    """Every feed (build.generated_files): its output file, its tag's name and slug ("" for
-    the site's own, RSS and JSON), and the source file of each post it carries."""
+    """Every feed (build.generated_files), RSS and JSON: its output file, and the source file
+    of each post it carries."""
     shown = tuple(post.src_path for post in site.posts[:FEED_SIZE])
-    return ((urls.FEED, "", "", shown), (urls.JSON_FEED, "", "", shown), *(
-        (urls.tag_feed_url(tag.slug), tag.name, tag.slug,
-         tuple(post.src_path for post in tag.posts[:FEED_SIZE])) for tag in site.tags))
+    return ((urls.FEED, shown), (urls.JSON_FEED, shown), *(
+        (urls.tag_feed_url(tag.slug), tuple(post.src_path for post in tag.posts[:FEED_SIZE]))
+        for tag in site.tags))

@@ -211,8 +211,7 @@ class PatchIndex(NamedTuple):
     neighbours: bool
     """True if the post template reads bodies: a post's neighbours' pages hold its body."""
     feeds: tuple[Feed, ...] = ()
-    """Every feed, with the posts it carries, body and all (what a patch needs to write it
-    again)."""
+    """Every feed, with the posts it carries whole (a patch makes their items anew in it)."""
 
 
 class Journal(NamedTuple):

@@ -109,7 +109,7 @@ def plan(config: SiteConfig, last: Manifest, inputs: Inputs, store: BuildCache,
     if not needed <= keys.keys():
         return None  # a neighbour with comments or a moved slug: the full build composes it
     feeds = feeds_spliced(config, out, [(dest, [posts[rel] for rel in carried if rel in posts])
-                                        for dest, _, _, carried in index.feeds
+                                        for dest, carried in index.feeds
                                         if not posts.keys().isdisjoint(carried)])
     if feeds is None:
         return None
