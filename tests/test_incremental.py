@@ -197,6 +197,16 @@ def many_posts(site: Site, n: int = 24) -> None:
                                         "The summary.\n\nThe rest.", slug=f"p{i:02}"))
 
 
+def built_with_a_tagged_newest(site: Site, cli: Callable[..., Result]) -> Path:
+    """many_posts and a newest post, p23, that the site's feeds and its tag's carry; built.
+    Its source file."""
+    many_posts(site)
+    site.post("p23", post_text("Post 23", "2013-01-24", "The summary.\n\nThe rest.",
+                               slug="p23", tags="[drama]"))
+    assert cli("build", "--site", site.root).code == 0
+    return site.root / "content/posts/p23.md"
+
+
 def hand_edit_then_patch(site: Site, cli: Callable[..., Result], tmp_path: Path, post: str,
                          written: int) -> None:
     """A patch checks only the files it replaces: a page edited by hand elsewhere meanwhile
@@ -281,10 +291,7 @@ def test_a_patch_build_journals_what_it_changed_beside_the_manifest(
 
 def test_an_edit_of_a_post_the_feeds_carry_writes_them_in_a_patch_swapped_in_whole(
         site: Site, cli: Callable[..., Result], tmp_path: Path) -> None:
-    many_posts(site)
-    site.post("p23", post_text("Post 23", "2013-01-24", "The summary.\n\nThe rest.",
-                               slug="p23", tags="[drama]"))
-    assert cli("build", "--site", site.root).code == 0
+    built_with_a_tagged_newest(site, cli)
     before = {p: (p.stat().st_mtime_ns, p.stat().st_ino) for p in site.out.rglob("*.*")}
     append(site.root / "content/posts/p23.md", "\nA paragraph *added*.\n")
     result = cli("build", "--site", site.root)
@@ -333,17 +340,13 @@ def test_a_post_the_feeds_carry_is_patched_beside_others_with_comments(
 
 
 def spare_record(site: Site) -> Path:
-    """The record a patch's swap leaves beside the spare tree."""
+    """The record a swap leaves beside the spare tree."""
     return next((site.root / ".reelnotes-cache").glob("spare-*.differs"))
 
 
 def test_swaps_in_a_row_bring_only_what_the_last_one_changed_up_to_date(
         site: Site, cli: Callable[..., Result], tmp_path: Path) -> None:
-    many_posts(site)
-    site.post("p23", post_text("Post 23", "2013-01-24", "The summary.\n\nThe rest.",
-                               slug="p23", tags="[drama]"))
-    assert cli("build", "--site", site.root).code == 0
-    newest = site.root / "content/posts/p23.md"
+    newest = built_with_a_tagged_newest(site, cli)
     for n in range(3):  # the first swap walks the spare; the next ones follow its record
         append(newest, f"\nParagraph {n}.\n")
         assert counts(cli("build", "--site", site.root).out)["written"] == 4
