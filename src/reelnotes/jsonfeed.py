@@ -97,10 +97,10 @@ def splice(text: str, items: Iterable[dict[str, Any]]) -> str | None:
     is its post's link, and its place its card's). None if an item is not there."""
     feed = json.loads(text)
     where = {old["id"]: i for i, old in enumerate(feed["items"])}
-    for item in items:
-        if item["id"] not in where:
+    for new in items:
+        if new["id"] not in where:
             return None
-        feed["items"][where[item["id"]]] = item
+        feed["items"][where[new["id"]]] = new
     return _dump(feed)
 
 
