@@ -155,3 +155,40 @@ def test_a_build_never_deletes_another_running_builds_files(site: Site, cli: Cal
     assert first.returncode == 0, errors
     assert snapshot(site.out) == snapshot(tmp_path / "expected")
     assert [p.name for p in site.root.iterdir() if p.name.startswith(".build.")] == []
+
+
+def test_sigkill_during_patches_leaves_old_or_new_site(site: Site, cli: Callable[..., Result],
+                                                       tmp_path: Path) -> None:
+    """Patch builds (two posts the feeds carry, edited in turn: each a swap that follows the
+    spare's record) killed at any moment leave build/ the site before or the site after,
+    and the builds after them still make what a cold build makes."""
+    from test_incremental import cold_build
+
+    write_version(site, "A")
+    assert cli("build", "--site", site.root, "--quiet").code == 0
+    posts = [site.root / f"content/posts/p{i:03}.md" for i in (47, 46)]  # (the newest two)
+    rng = random.Random(8)
+    outcomes = []
+    for n in range(8):
+        before = snapshot(site.out)
+        with posts[n % 2].open("a", encoding="utf-8") as file:
+            file.write(f"\nEdit {n}.\n")
+        after = cold_build(site, tmp_path / "cold")
+        child = start_build(site)
+        if n % 2:
+            kill_when_output_changes(child, site.out)
+        else:
+            time.sleep(rng.uniform(0.02, 0.2))
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=60)
+        now = snapshot(site.out)
+        assert now in (before, after), "build/ is a mix of two sites"
+        outcomes.append((child.returncode, now == after))
+    assert any(code == -signal.SIGKILL for code, _ in outcomes), outcomes
+    result = cli("build", "--site", site.root, "--quiet")
+    assert result.code == 0, result.err
+    assert snapshot(site.out) == cold_build(site, tmp_path / "cold")
+    with posts[0].open("a", encoding="utf-8") as file:
+        file.write("\nOne more.\n")
+    assert cli("build", "--site", site.root, "--quiet").code == 0
+    assert snapshot(site.out) == cold_build(site, tmp_path / "cold")
