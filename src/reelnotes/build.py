@@ -227,7 +227,7 @@ def _patch(config: SiteConfig, out: Path, last: Manifest, inputs: Inputs, record
     in one rename; several are staged in a tree swapped in whole, as a full build does."""
     from . import patch
     from .cache import BuildCache, OutputRecord
-    from .output import MARKER, note_replaced, replace_file, same_bytes
+    from .output import MARKER, replace_files, same_bytes
 
     if recorder.lock < 0:
         return None  # another build is running: the full build copes with that
@@ -248,9 +248,7 @@ def _patch(config: SiteConfig, out: Path, last: Manifest, inputs: Inputs, record
             except OSError:
                 return None  # an output file gone, say: the full build sets it right
         elif changed:
-            note_replaced(spare_folder(config, out), out, set(changed))
-            for dest, data in changed.items():
-                replace_file(out, dest, data)
+            replace_files(out, spare_folder(config, out), changed)
         written: dict[str, Stat] = {}
         records: dict[str, OutputRecord] = {}
         for dest in made:
@@ -266,7 +264,7 @@ def _patch(config: SiteConfig, out: Path, last: Manifest, inputs: Inputs, record
         store.forget_posts(found.stale)
     finally:
         store.close()
-    written = swapped | written
+    written |= swapped
     journal = None
     if last.journal is not None:
         journal = last.journal.then(
@@ -283,9 +281,10 @@ def _swap_in(config: SiteConfig, out: Path, last: Manifest, made: dict[str, byte
              changed: dict[str, bytes]) -> dict[str, Stat]:
     """Stage the files a patch `made` (writing those `changed`) in a tree with every other
     file of the output, as the last build left it, and swap it in whole (output.Update);
-    return the stats the swap changed as the manifest should hold them: anew for each file
-    as the last build left it (linked again, its ctime moved), as the manifest held them for
-    any other (a file edited by hand meanwhile is set right by the next full build)."""
+    return the stats the swap changed, but for the files made (the caller stats those), as
+    the manifest should hold them: anew for each file as the last build left it (linked
+    again, its ctime moved), as the manifest held them for any other (a file edited by hand
+    meanwhile is set right by the next full build)."""
     from .output import MARKER, Update
 
     update = Update(out, {}, spare_folder(config, out), listed=True)
@@ -294,7 +293,7 @@ def _swap_in(config: SiteConfig, out: Path, last: Manifest, made: dict[str, byte
     try:
         for dest in made:
             if dest in changed:
-                update.write(dest, changed[dest])
+                update.write(dest, changed[dest], differs=True)
             else:
                 update.staged(dest, None, False)  # found the same as the output's
         update.keep([dest for dest in dests if dest not in made and dest != MARKER])
@@ -305,6 +304,8 @@ def _swap_in(config: SiteConfig, out: Path, last: Manifest, made: dict[str, byte
     outputs: dict[str, Stat] = {}
     touched = update.touched  # (None: a fresh tree, every file linked again)
     for dest in touched if touched is not None else dests:
+        if dest in made:
+            continue
         path = output_path(out, dest)
         stat, old = output_stat(path), last.outputs.get(path)
         if stat is None or old is None:

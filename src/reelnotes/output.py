@@ -19,6 +19,7 @@ import marshal
 import os
 import shutil
 from collections.abc import Callable, Collection, Iterator, Mapping
+from functools import partial
 from pathlib import Path
 from stat import S_ISREG
 from typing import NamedTuple
@@ -96,11 +97,12 @@ class Scratch(NamedTuple):
         """The staged file for `dest`."""
         return self.folder / dest
 
-    def put(self, dest: str, data: bytes) -> Stat | bool:
-        """Stage `data` for `dest` unless the output already holds these bytes (False). Staged,
-        the file's stat when it was written in place (as in a clean tree: the caller, maybe
-        another process, need not stat it again), else True."""
-        if not self.fresh and same_bytes(self.out / dest, data):
+    def put(self, dest: str, data: bytes, *, differs: bool = False) -> Stat | bool:
+        """Stage `data` for `dest` unless the output already holds these bytes (False; with
+        `differs`, the caller found they do not). Staged, the file's stat when it was written
+        in place (as in a clean tree: the caller, maybe another process, need not stat it
+        again), else True."""
+        if not self.fresh and not differs and same_bytes(self.out / dest, data):
             return False
         target = self.where(dest)
         if self.clean:
@@ -122,9 +124,7 @@ def _write_new(target: Path, data: bytes) -> Stat | None:
     except (FileExistsError, NotADirectoryError, IsADirectoryError):
         return None
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
+        _write_all(fd, data)
         st = os.fstat(fd)
     finally:
         os.close(fd)
@@ -144,12 +144,17 @@ def _rewrite_alone(target: Path, data: bytes) -> bool:
     except OSError:
         return False
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
+        _write_all(fd, data)
     finally:
         os.close(fd)
     return True
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """Write all of `data` to the open file `fd` (os.write may take only part of it)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _replace(target: Path, fill: Callable[[Path], object]) -> None:
@@ -161,10 +166,22 @@ def _replace(target: Path, fill: Callable[[Path], object]) -> None:
     os.replace(tmp, target)
 
 
-def replace_file(out: Path, dest: str, data: bytes) -> None:
-    """Give one output file new bytes in one rename: the whole of a patch's writing, so the
-    output is the old site or the new one, as with a swap (output records are the caller's)."""
-    _replace(out / dest, lambda tmp: tmp.write_bytes(data))
+def replace_files(out: Path, spare: Path, files: Mapping[str, bytes]) -> None:
+    """Give output files new bytes, each in one rename (a patch's writing when it is one
+    file, so the output is the old site or the new one, as with a swap); the spare's record
+    names them first, as the spare no longer holds what the output does there (output
+    records are the caller's)."""
+    claimed = _Spare.claim(spare, out) if out.is_dir() else None
+    if claimed is None:
+        _record_path(spare).unlink(missing_ok=True)  # (no record is being kept meanwhile)
+    else:
+        try:
+            if claimed.known is not None:
+                claimed.remember(out, set(claimed.known | files.keys()))
+        finally:
+            claimed.release()
+    for dest, data in files.items():
+        _replace(out / dest, partial(Path.write_bytes, data=data))
 
 
 class Update:
@@ -216,9 +233,11 @@ class Update:
         self.keys.update(dict.fromkeys(dests, ""))
         self.unchanged += len(dests)
 
-    def write(self, dest: str, data: bytes, key: str | None = None) -> None:
-        """Set `dest` to `data`; an old file with the same bytes is left alone."""
-        self.staged(dest, key, self.scratch.put(dest, data))
+    def write(self, dest: str, data: bytes, key: str | None = None, *,
+              differs: bool = False) -> None:
+        """Set `dest` to `data`; an old file with the same bytes is left alone (`differs`: the
+        caller found the old file's bytes other than these)."""
+        self.staged(dest, key, self.scratch.put(dest, data, differs=differs))
 
     def staged(self, dest: str, key: str | None, staged: Stat | bool) -> None:
         """Account for `dest`, as Scratch.put left it: staged (with its stat, or True) or found
@@ -427,20 +446,6 @@ class _Spare:
     def release(self) -> None:
         """Let the next build have the spare tree."""
         os.close(self._lock)
-
-
-def note_replaced(spare: Path, out: Path, dests: set[str]) -> None:
-    """Before files of the output are replaced in place (a one-file patch): add them to the
-    spare's record, or drop the record if the spare is another build's now."""
-    claimed = _Spare.claim(spare, out) if out.is_dir() else None
-    if claimed is None:
-        _record_path(spare).unlink(missing_ok=True)  # (no record is being kept meanwhile)
-        return
-    try:
-        if claimed.known is not None:
-            claimed.remember(out, set(claimed.known | dests))
-    finally:
-        claimed.release()
 
 
 def _record_path(spare: Path) -> Path:
