@@ -87,20 +87,18 @@ def _rss(site: Site, all_posts: tuple[Post, ...], title: str, description: str, 
         "<generator>reelnotes</generator>",
     ]
     for post in posts:
-        item = items.get(post.url)
-        if item is None:
-            item = items[post.url] = rss_item(site, post)
-        out += item
+        out += _item(site, post, items)
     out += ["</channel>", "</rss>", ""]
     return "\n".join(out)
 
 
-def splice_rss(text: str, items: Iterable[list[str]]) -> str | None:
-    """An RSS feed `rss` or `tag_rss` made, with `items` (rss_item's) in place of its own for
-    the same posts: what those make of the same posts once these changed in their bodies
-    alone (the title and link that open an item, and its place, are their cards'). None if
-    an item is not there."""
-    for item in items:
+def splice_rss(text: str, site: Site, posts: Iterable[Post], items: Items) -> str | None:
+    """An RSS feed `rss` or `tag_rss` made, with the items of `posts` made anew (kept in
+    `items`, for the next feed): what those make of the same posts once these changed in
+    their bodies alone (the title and link that open an item, and its place, are their
+    cards'). None if an item is not there."""
+    for post in posts:
+        item = _item(site, post, items)
         start = text.find("\n".join(item[:4]) + "\n")  # <item>, title, link, guid
         end = text.find("\n</item>", start)  # (escaped, no text holds "</item>")
         if start < 0 or end < 0:
@@ -109,8 +107,15 @@ def splice_rss(text: str, items: Iterable[list[str]]) -> str | None:
     return text
 
 
-def rss_item(site: Site, post: Post) -> list[str]:
-    """The lines of the RSS item of `post`."""
+def _item(site: Site, post: Post, items: Items) -> list[str]:
+    """The lines of the RSS item of `post`, made once for all the feeds that carry it."""
+    item = items.get(post.url)
+    if item is None:
+        item = items[post.url] = _rss_item(site, post)
+    return item
+
+
+def _rss_item(site: Site, post: Post) -> list[str]:
     config = site.config
     link = config.base_url + post.url
     out = [

@@ -65,7 +65,7 @@ class Plan(NamedTuple):
     changed: list[str]
     """The input files changed since the last build (the changed posts')."""
     feeds: dict[str, bytes]
-    """Each feed that carries a changed post, made anew: its output path and bytes."""
+    """Each feed that carries a changed post, with its items made anew: output path, bytes."""
 
 
 def plan(config: SiteConfig, last: Manifest, inputs: Inputs, store: BuildCache,
@@ -153,21 +153,14 @@ def feeds_spliced(config: SiteConfig, out: Path,
     from . import feed, jsonfeed
 
     site = Site(config, (), (), (), ())
-    rss: dict[str, list[str]] = {}
-
-    def rss_item(post: Post) -> list[str]:
-        """A post's RSS item, made once for all the feeds that carry it."""
-        if post.url not in rss:
-            rss[post.url] = feed.rss_item(site, post)
-        return rss[post.url]
-
+    items: feed.Items = {}
     made: dict[str, bytes] = {}
     for dest, carried in feeds:
         try:
             old = (out / dest).read_bytes().decode("utf-8")
             text = (jsonfeed.splice(old, [jsonfeed.item(site, post) for post in carried])
                     if dest == urls.JSON_FEED
-                    else feed.splice_rss(old, [rss_item(post) for post in carried]))
+                    else feed.splice_rss(old, site, carried, items))
         except (OSError, ValueError, LookupError, TypeError):  # (not the file a build wrote)
             return None
         if text is None:
