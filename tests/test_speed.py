@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import marshal
 import os
 import pickle
 import pty
@@ -425,6 +426,51 @@ def test_the_scan_is_made_here_when_its_process_fails_or_one_processor_is_all(
     monkeypatch.setattr(manifest, "default_jobs", lambda: 1)
     scan = Scan(config, time.time_ns())
     assert scan.pid == 0 and scan.ready() and scan.inputs() == expected
+
+
+def test_a_build_takes_over_the_scan_started_before_its_imports(
+        built_site: Site, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    root = str(built_site.root)
+    monkeypatch.chdir(tmp_path)  # (no site here)
+    args_file = built_site.root / ".reelnotes-cache/scan-args"
+    roots, code, posts = manifest.scanned(load_config(built_site.root)[0])
+    assert marshal.loads(args_file.read_bytes()) == [posts, code, *roots]  # (the build's)
+    built_site.post("two", post_text("Second review", "2013-04-10"))  # (hashed or pending)
+    config, _ = load_config(built_site.root)
+    for command in (["check", "--site", root], ["build", "--site=" + root], []):
+        scanner.start_early(command)  # (another command; a form it does not read)
+        assert scanner.early is None
+    monkeypatch.chdir(built_site.root)
+    scanner.start_early(["build", "-q"])  # (the current folder)
+    early = scanner.early
+    assert early is not None and early.pid > 0
+    with Scan(config, time.time_ns()) as scan:
+        assert (scan.pid, scan.now_ns, scanner.early) == (early.pid, early.now_ns, None)
+        assert scan.inputs() == Inputs.scan(config, time.time_ns())
+
+
+def test_a_scan_started_early_with_other_arguments_is_stopped(
+        built_site: Site, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    args_file = built_site.root / ".reelnotes-cache/scan-args"
+    wanted = args_file.read_bytes()
+    gone = [str(tmp_path / "posts") + os.sep, str(tmp_path), str(tmp_path)]
+    args_file.write_bytes(marshal.dumps(gone))  # (as from a site moved since, say)
+    scanner.start_early(["build", "--quiet", "--site", str(built_site.root)])
+    early = scanner.early
+    assert early is not None and early.args == gone
+    config, _ = load_config(built_site.root)
+    with Scan(config, time.time_ns()) as scan:
+        assert scan.pid not in (0, early.pid) and scanner.early is None
+        with pytest.raises(ChildProcessError):
+            os.waitpid(early.pid, os.WNOHANG)  # (stopped, and reaped)
+        assert scan.inputs() == Inputs.scan(config, time.time_ns())
+    assert args_file.read_bytes() == wanted  # (left again for the next build)
+    args_file.write_bytes(b"\x00damaged")
+    scanner.start_early(["build", "--site", str(built_site.root)])
+    assert scanner.early is None
+    monkeypatch.setattr(manifest, "default_jobs", lambda: 1)  # (a scan made here from now on)
+    Scan(config, time.time_ns()).close()
+    assert not args_file.exists()
 
 
 def test_what_a_build_imports_while_it_scans_is_what_a_patch_build_needs(

@@ -26,7 +26,6 @@ import marshal
 import os
 import pickle
 import select
-import sys
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -105,6 +104,8 @@ class Scan:
     `close()` reaps the process. That process runs scanner.py alone (`python -I -S`, started
     by posix_spawn, ~10 ms before it scans): a forked copy of this one would start at once,
     but each page either then wrote would be copied, which took back most of what it saved.
+    `reelnotes build` starts it before its own imports, with the arguments the last build
+    left (scanner.start_early): it is taken over if they are this build's, else stopped.
     Where it cannot be started (no posix_spawn, a frozen application) or fails, the scan is
     made in this process; so it is on one processor, and when this one has nothing to do
     meanwhile (`aside` false: no manifest to load, as in a first build)."""
@@ -112,28 +113,18 @@ class Scan:
     def __init__(self, config: SiteConfig, now_ns: int, *, aside: bool = True) -> None:
         self.config, self.now_ns = config, now_ns
         self.pid, self.pipe = 0, -1
-        if (not aside or not hasattr(os, "posix_spawn") or not sys.executable
-                or getattr(sys, "frozen", False) or default_jobs() < 2):
-            return
-        import fcntl  # (POSIX, as posix_spawn is)
-
-        read_end, write_end = os.pipe()  # (neither is inherited but as dup2 makes it stdout)
-        if hasattr(fcntl, "F_SETPIPE_SZ"):  # room for the whole scan: the child need not wait
-            with contextlib.suppress(OSError):
-                fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
         roots, code, posts = scanned(config)
-        try:
-            self.pid = os.posix_spawn(
-                sys.executable, [sys.executable, "-I", "-S", scanner.__file__, str(now_ns),
-                                 posts, code, *roots], os.environ,
-                file_actions=[(os.POSIX_SPAWN_DUP2, write_end, 1),
-                              (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0)])
-        except OSError:
-            os.close(read_end)
-        else:
-            self.pipe = read_end
-        finally:
-            os.close(write_end)
+        args = [posts, code, *roots]
+        child, scanner.early = scanner.early, None
+        if child is not None and child.args != args:
+            scanner.stop(child)
+            child = None
+        wanted = default_jobs() >= 2
+        if child is None and aside and wanted:
+            child = scanner.spawn(now_ns, args)
+        if child is not None:
+            self.pid, self.pipe, self.now_ns = child.pid, child.pipe, child.now_ns
+        _leave_args(scanner.args_file(str(config.root)), args if wanted else None)
 
     def ready(self) -> bool:
         """True once the child has sent the scan, or failed (or there is no child)."""
@@ -169,8 +160,26 @@ class Scan:
         self.close()
 
 
-PIPE_SIZE = 1 << 20
-"""Bytes the scan's pipe may hold (Linux's largest unprivileged size; ~0.4 MB at 4,000 posts)."""
+def _leave_args(path: str, args: list[str] | None) -> None:
+    """Leave a build's scan arguments for the next build's early start (scanner.start_early),
+    or none when it would make the scan itself; written only when they change."""
+    data = b"" if args is None else marshal.dumps(args)
+    try:
+        with open(path, "rb") as file:
+            if file.read() == data:
+                return
+    except OSError:
+        if not data:
+            return
+    with contextlib.suppress(OSError):
+        if not data:
+            os.unlink(path)
+            return
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.tmp-{os.getpid()}"
+        with open(tmp, "wb") as file:
+            file.write(data)
+        os.replace(tmp, path)
 
 
 def output_path(out: Path, dest: str) -> str:
