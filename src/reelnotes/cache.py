@@ -194,7 +194,7 @@ def _open(path: Path) -> sqlite3.Connection | None:
             db.execute("CREATE TABLE IF NOT EXISTS notes (name TEXT PRIMARY KEY, value TEXT)")
             db.execute("CREATE TABLE IF NOT EXISTS page_outputs (out TEXT, dest TEXT, key TEXT, "
                        "size INTEGER, mtime_ns INTEGER, inode INTEGER, PRIMARY KEY (out, dest))")
-            db.execute("SELECT count(*) FROM posts").fetchone()
+            db.execute("SELECT 1 FROM posts LIMIT 1").fetchone()  # (a damaged file fails here)
             return db
         except (sqlite3.Error, OSError):
             if attempt == 0:
