@@ -24,7 +24,7 @@ from test_incremental import tree
 
 from reelnotes import manifest, parallel, scanner
 from reelnotes.config import load_config
-from reelnotes.manifest import _FORMAT, Inputs, Manifest, Scan, output_stats
+from reelnotes.manifest import _FORMAT, Inputs, Manifest, Scan, StatTable, output_stats
 from reelnotes.markdown import parsed_text, plain_text, render_post
 from reelnotes.output import Update
 
@@ -325,7 +325,7 @@ def test_a_change_within_a_clock_tick_is_caught_by_the_hash_of_the_bytes_read(
     stats = {**saved.inputs.stats, str(post): (st.st_size, st.st_mtime_ns, st.st_ctime_ns,
                                                st.st_ino)}
     record.write_bytes(pickle.dumps((form, saved._replace(inputs=saved.inputs._replace(
-        stats=stats)))))
+        stats=StatTable.of(stats))))))
     result = cli("build", "--site", built_site.root)
     assert result.code == 0 and counts(result.out)["parsed"] == 1, result.out
     assert "Rewritten in the same tick." in (
@@ -426,6 +426,43 @@ def test_the_scan_is_made_here_when_its_process_fails_or_one_processor_is_all(
     monkeypatch.setattr(manifest, "default_jobs", lambda: 1)
     scan = Scan(config, time.time_ns())
     assert scan.pid == 0 and scan.ready() and scan.inputs() == expected
+
+
+STATS = st.tuples(st.integers(0, 1 << 40), st.integers(-(1 << 62), 1 << 62),
+                  st.integers(0, 1 << 62), st.integers(0, (1 << 64) - 1))
+PATHS = st.text(st.sampled_from("ab/é.md"), min_size=1, max_size=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(PATHS, STATS, max_size=150), st.data())
+def test_a_stat_table_is_the_mapping_it_packs(stats: dict[str, tuple[int, int, int, int]],
+                                              data: st.DataObject) -> None:
+    table = StatTable.of(stats)
+    assert table == stats and dict(table) == stats and len(table) == len(stats)
+    assert list(table) == sorted(stats) and all(path in table for path in stats)
+    assert "missing" not in table and table.get("missing") is None
+    assert pickle.loads(pickle.dumps(table)) == table
+    edits = data.draw(st.dictionaries(st.sampled_from(sorted(stats)), STATS) if stats else
+                      st.just({}))
+    after = {**stats, **edits}
+    edited = table.updated(edits)
+    assert edited == after and table == stats  # (a new table; this one is as it was)
+    assert edited.changed(table) == sorted(p for p in edits if edits[p] != stats[p])
+    added = data.draw(st.dictionaries(PATHS, STATS, max_size=3))
+    grown = table.updated(added)
+    assert grown == {**stats, **added}
+    if added.keys() - stats.keys():
+        assert grown.changed(table) is None  # (another set of files)
+    else:
+        assert grown.changed(table) == sorted(p for p in added if added[p] != stats[p])
+
+
+def test_a_stat_past_what_a_table_packs_is_held_at_its_limit() -> None:
+    # (a file dated past 2262, touch -d: its ctime, which the system sets, still tells a change)
+    late = {"late.md": (10, 1 << 70, 5, 7), "ok.md": (1, 2, 3, 4)}
+    table = StatTable.of(late)
+    assert table["late.md"] == (10, (1 << 63) - 1, 5, 7) and table["ok.md"] == (1, 2, 3, 4)
+    assert StatTable.of({**late, "late.md": (10, 1 << 71, 6, 7)}).changed(table) == ["late.md"]
 
 
 def test_a_build_takes_over_the_scan_started_before_its_imports(

@@ -32,6 +32,7 @@ from .manifest import (
     PatchIndex,
     Recorder,
     Scan,
+    StatTable,
     output_path,
     output_stat,
     output_stats,
@@ -195,7 +196,7 @@ def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False,
                 from .site import publication_span
 
                 since, due = publication_span(content.posts, drafts=drafts, future=future, now=now)
-                recorder.save(Manifest(asked, inputs, stats, since, due, result.pages,
+                recorder.save(Manifest(asked, inputs, StatTable.of(stats), since, due, result.pages,
                                        result.posts, result.tags, result.html_pages,
                                        result.warnings, index))
         finally:
@@ -271,7 +272,7 @@ def _patch(config: SiteConfig, out: Path, last: Manifest, inputs: Inputs, record
             {path: inputs.stats[path] for path in found.changed}, inputs.digests, written,
             {rel: key for rel, (key, _) in found.parsed.items()})
     recorder.save(journal or last._replace(
-        inputs=inputs, outputs={**last.outputs, **written}, patch=found.next_index))
+        inputs=inputs, outputs=last.outputs.updated(written), patch=found.next_index))
     return BuildReport(out, len(changed), last.files - len(changed), last.posts, last.tags,
                        time.perf_counter() - started, last.warnings, html_pages=last.pages,
                        rendered=len(found.pages), parsed=len(found.parsed))

@@ -20,13 +20,14 @@ thousands of entries: it writes them to a journal beside it (Journal), not the w
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import hashlib
 import marshal
 import os
 import pickle
 import select
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -35,7 +36,7 @@ from . import __version__, scanner
 from .config import SiteConfig
 from .errors import Diagnostic
 from .parallel import default_jobs
-from .scanner import Stat, file_digest, stat_of, stats_under
+from .scanner import STAT, Stat, file_digest, stat_of, stats_under
 from .theme import theme_static, theme_templates
 
 if TYPE_CHECKING:
@@ -54,10 +55,90 @@ def scanned(config: SiteConfig) -> tuple[list[str], str, str]:
             os.path.join(config.content_dir, "posts", ""))
 
 
+class StatTable(Mapping[str, Stat]):
+    """Stats by path, as a build records them: the paths sorted, and their stats packed in
+    one bytes object in that order (scanner.packed). Thousands of them (a manifest, a scan)
+    load as two objects, not five a file, and the files changed since another table are told
+    by comparing bytes."""
+
+    __slots__ = ("packed", "paths")
+
+    def __init__(self, paths: tuple[str, ...], packed: bytes) -> None:
+        if len(packed) != len(paths) * STAT.size:
+            raise ValueError("a stat table's paths and stats do not match")
+        self.paths = paths
+        self.packed = packed
+
+    @staticmethod
+    def of(stats: dict[str, Stat]) -> StatTable:
+        """The table of `stats`."""
+        return StatTable(*scanner.packed(stats))
+
+    def __reduce__(self) -> tuple[type[StatTable], tuple[tuple[str, ...], bytes]]:
+        return StatTable, (self.paths, self.packed)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.paths)
+
+    def _where(self, path: object) -> int:
+        """The index of `path`, or -1."""
+        if not isinstance(path, str):
+            return -1
+        i = bisect.bisect_left(self.paths, path)
+        return i if i < len(self.paths) and self.paths[i] == path else -1
+
+    def __contains__(self, path: object) -> bool:
+        return self._where(path) >= 0
+
+    def __getitem__(self, path: str) -> Stat:
+        i = self._where(path)
+        if i < 0:
+            raise KeyError(path)
+        stat: Stat = STAT.unpack_from(self.packed, i * STAT.size)
+        return stat
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, StatTable):
+            return self.paths == other.paths and self.packed == other.packed
+        return isinstance(other, Mapping) and len(other) == len(self) and all(
+            other.get(path) == stat for path, stat in self.items())
+
+    def changed(self, old: StatTable) -> list[str] | None:
+        """The paths whose stat differs in `old`, or None if it holds other paths."""
+        if self.paths != old.paths:
+            return None
+        new, was, size = self.packed, old.packed, STAT.size
+        if new == was:
+            return []
+        found: list[str] = []
+        step = 64 * size  # (runs of 64 stats compared at once, then those of a run that differs)
+        for start in range(0, len(new), step):
+            if new[start:start + step] != was[start:start + step]:
+                found += [self.paths[at // size]
+                          for at in range(start, min(start + step, len(new)), size)
+                          if new[at:at + size] != was[at:at + size]]
+        return found
+
+    def updated(self, stats: Mapping[str, Stat]) -> StatTable:
+        """This table with `stats` in place of (or beside) its own."""
+        if not stats:
+            return self
+        where = [self._where(path) for path in stats]
+        if min(where) < 0:  # a path it does not hold
+            return StatTable.of({**self, **stats})
+        packed = bytearray(self.packed)
+        for i, path in zip(where, stats, strict=True):
+            packed[i * STAT.size:(i + 1) * STAT.size] = scanner.packed({path: stats[path]})[1]
+        return StatTable(self.paths, bytes(packed))
+
+
 class Inputs(NamedTuple):
     """The stat of every file a build may read, taken before it reads any."""
 
-    stats: dict[str, Stat]
+    stats: StatTable
     """Stat by path."""
     digests: dict[str, str]
     """Bytes' hash by path, of the files changed just before the scan."""
@@ -70,7 +151,8 @@ class Inputs(NamedTuple):
         """Stat the site's inputs and reelnotes' source; hash those changed since
         `now_ns` - RACY_NS (the wall clock, read before the scan), but for post files, left
         `pending`: `settled` hashes them, or the reader does (`read`). (scanner.scan)"""
-        return Inputs(*scanner.scan(*scanned(config), now_ns))
+        stats, digests, pending = scanner.scan(*scanned(config), now_ns)
+        return Inputs(StatTable.of(stats), digests, pending)
 
     def settled(self) -> Inputs:
         """These inputs with the pending files hashed now (before any is read)."""
@@ -90,11 +172,11 @@ class Inputs(NamedTuple):
 
     def changed(self, old: Inputs) -> list[str] | None:
         """The files changed since `old` was scanned, or None if any was added or removed."""
-        if self.stats.keys() != old.stats.keys():
+        changed = self.stats.changed(old.stats)
+        if changed is None:
             return None
-        return sorted({path for path, stat in self.stats.items() if old.stats[path] != stat} |
-                      {path for path, digest in old.digests.items()
-                       if (self.digests.get(path) or file_digest(path)) != digest})
+        return sorted({*changed} | {path for path, digest in old.digests.items()
+                                    if (self.digests.get(path) or file_digest(path)) != digest})
 
 
 class Scan:
@@ -138,7 +220,8 @@ class Scan:
             data = pipe.read()
         self.pipe = -2  # (read: a second call scans here)
         try:
-            return Inputs(*marshal.loads(data))
+            (paths, packed), digests, pending = marshal.loads(data)
+            return Inputs(StatTable(paths, packed), digests, pending)
         except (EOFError, ValueError, TypeError):  # the child failed: scan here
             return Inputs.scan(self.config, self.now_ns)
 
@@ -248,10 +331,10 @@ class Journal(NamedTuple):
         if self.digests is None and not self.entries():
             return saved._replace(journal=self)
         inputs = saved.inputs._replace(
-            stats={**saved.inputs.stats, **self.stats},
+            stats=saved.inputs.stats.updated(self.stats),
             digests=saved.inputs.digests if self.digests is None else self.digests)
         patch = saved.patch and saved.patch._replace(keys={**saved.patch.keys, **self.keys})
-        return saved._replace(inputs=inputs, outputs={**saved.outputs, **self.outputs},
+        return saved._replace(inputs=inputs, outputs=saved.outputs.updated(self.outputs),
                               patch=patch, journal=self)
 
     def then(self, stats: dict[str, Stat], digests: dict[str, str], outputs: dict[str, Stat],
@@ -274,7 +357,7 @@ class Manifest(NamedTuple):
     """What the build was asked (see `request`)."""
     inputs: Inputs
     """Its inputs, scanned before it read them."""
-    outputs: dict[str, Stat]
+    outputs: StatTable
     """The output folder as it left it."""
     shown_since: datetime | None
     """The date of the newest post shown, when the clock decides it (no --future)."""
@@ -304,7 +387,7 @@ class Manifest(NamedTuple):
     def holds(self, asked: str, inputs: Inputs, out: Path, now: datetime) -> bool:
         """True if a build asked `asked` of `inputs` at `now` would make the output there is."""
         return (inputs.same_as(self.inputs) and self.fits(asked, out, now)
-                and output_stats(out) == self.outputs)
+                and StatTable.of(output_stats(out)) == self.outputs)
 
     def left(self, out: Path, dests: list[str]) -> bool:
         """True if these files of the output are as this build left them."""
@@ -313,7 +396,7 @@ class Manifest(NamedTuple):
 
 
 _FORMAT = repr([(kind.__name__, kind._fields)
-                for kind in (Inputs, PatchIndex, Journal, Manifest)])
+                for kind in (Inputs, PatchIndex, Journal, Manifest)] + [STAT.format])
 """Saved with each manifest: one saved by a version of reelnotes whose manifest had other
 fields (which unpickling would fill with defaults, or misplace) is not loaded."""
 

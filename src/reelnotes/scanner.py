@@ -6,15 +6,16 @@ can run it as a script in a Python of its own (`python -I -S scanner.py`, manife
 that process makes the scan, mostly stat calls, on another processor while the build loads
 its manifest and imports what it needs, and writes it to its standard output (marshal).
 
-`reelnotes build` starts that process before it imports anything else (start_early), with the
-arguments the last build into the site left in its cache folder; the build takes it over if
-its own arguments are the same (manifest.Scan), and starts another if not.
+`reelnotes build` starts that process before it imports anything else (start_early), with
+the arguments the last build into the site left in its cache folder; the build takes it over
+if its own arguments are the same (manifest.Scan), and starts another if not.
 """
 
 from __future__ import annotations
 
 import marshal
 import os
+import struct
 import sys
 import time
 
@@ -33,6 +34,24 @@ Stat = tuple[int, int, int, int]
 Found = tuple[dict[str, Stat], dict[str, str], frozenset[str]]
 """A scan: the stat of every file by path; the hash of each file changed just before the scan
 but posts; the posts changed just before the scan (their hash is taken as they are read)."""
+
+STAT = struct.Struct("<qqqQ")
+"""A Stat packed (manifest.StatTable): size, mtimes and ctime as signed, inode as unsigned."""
+
+_LIMITS = ((-1 << 63, (1 << 63) - 1),) * 3 + ((0, (1 << 64) - 1),)
+
+
+def packed(stats: dict[str, Stat]) -> tuple[tuple[str, ...], bytes]:
+    """The paths of `stats`, sorted, and their stats packed in that order (STAT)."""
+    paths = tuple(sorted(stats))
+    pack = STAT.pack
+    try:
+        return paths, b"".join([pack(*stats[path]) for path in paths])
+    except struct.error:  # a time past 2262 (touch -d), say: held at the limit, as the ctime,
+        # which the system sets, still tells a change
+        return paths, b"".join([pack(*(min(max(value, low), high) for value, (low, high)
+                                       in zip(stats[path], _LIMITS, strict=True)))
+                                for path in paths])
 
 
 def stat_of(path: str, *, follow: bool) -> Stat | None:
@@ -143,20 +162,26 @@ class Child:
         """POSTS, CODE and the ROOTs it scans (main's arguments after NOW_NS)."""
 
 
+def _pipe() -> tuple[int, int]:
+    """A pipe with room for a whole scan, so that its writer need not wait for the reader."""
+    import fcntl  # (POSIX, as posix_spawn is)
+
+    read_end, write_end = os.pipe()  # (neither is inherited but as dup2 makes it stdout)
+    if hasattr(fcntl, "F_SETPIPE_SZ"):
+        try:
+            fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+        except OSError:
+            pass
+    return read_end, write_end
+
+
 def spawn(now_ns: int, args: list[str]) -> Child | None:
     """Start this script in a Python of its own (`python -I -S`, by posix_spawn) to scan with
     `args`, writing into a pipe; None where it cannot be started (no posix_spawn, a frozen
     application, an error)."""
     if not hasattr(os, "posix_spawn") or not sys.executable or getattr(sys, "frozen", False):
         return None
-    import fcntl  # (POSIX, as posix_spawn is)
-
-    read_end, write_end = os.pipe()  # (neither is inherited but as dup2 makes it stdout)
-    if hasattr(fcntl, "F_SETPIPE_SZ"):  # room for the whole scan: the child need not wait
-        try:
-            fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
-        except OSError:
-            pass
+    read_end, write_end = _pipe()
     try:
         pid = os.posix_spawn(
             sys.executable, [sys.executable, "-I", "-S", os.path.abspath(__file__), str(now_ns),
@@ -193,7 +218,9 @@ def args_file(site: str) -> str:
 def start_early(argv: list[str]) -> None:
     """For `reelnotes build` (as `argv`, its command line, gives it: the site as `--site DIR`,
     or the current folder), start the scan the last build into that site made, so that it
-    runs while this process imports the build's modules (~20 ms) instead of after them."""
+    runs while this process imports the build's modules (~20 ms) instead of after them. (A
+    forked copy of this process would start sooner, but the pages it shares with this one
+    are copied as this one imports: slower, measured.)"""
     global early  # noqa: PLW0603 (one per process: the command's)
     if not argv or argv[0] != "build" or early is not None:
         return
@@ -211,9 +238,15 @@ def start_early(argv: list[str]) -> None:
 
 
 def main(argv: list[str]) -> None:
-    """`scanner.py NOW_NS POSTS CODE ROOT...`: write scan(...) to standard output (marshal)."""
+    """`scanner.py NOW_NS POSTS CODE ROOT...`: write scan(...), its stats packed, to standard
+    output (marshal), and exit there: the build reads to the end of it, which comes only as
+    this process ends, and tearing the interpreter down took ~2 ms of that wait."""
     now_ns, posts, code, *roots = argv
-    sys.stdout.buffer.write(marshal.dumps(scan(roots, code, posts, int(now_ns))))
+    stats, digests, pending = scan(roots, code, posts, int(now_ns))
+    out = sys.stdout.buffer
+    out.write(marshal.dumps((packed(stats), digests, pending)))
+    out.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":
