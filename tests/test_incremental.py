@@ -16,7 +16,7 @@ from conftest import CONFIG, FIXED_EPOCH, Result, Site, counts, post_text
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from reelnotes import manifest
+from reelnotes import build, manifest
 from reelnotes.cli import main
 
 TAGS = ["drama", "documentary", "china", "Drama", "slow cinema"]
@@ -245,6 +245,24 @@ def test_an_edit_past_the_summary_renders_only_the_posts_own_pages(
     append(site.root / "content/posts/p02.md", "\nAnother.\n")
     site.write("reelnotes.toml", CONFIG + "posts_per_page = 3\n")
     assert cli("build", "--site", site.root).code == 0
+    assert tree(site.out) == cold_build(site, tmp_path / "cold")
+
+
+def test_a_patch_finds_a_neighbour_patched_before_under_the_key_it_was_given(
+        site: Site, cli: Callable[..., Result], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    many_posts(site)
+    assert cli("build", "--site", site.root).code == 0
+
+    def full_build(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a full build")
+
+    monkeypatch.setattr(build, "_build", full_build)  # (every build below must be a patch)
+    for name in ("p02", "p01", "p02", "p03", "p02"):  # (each a neighbour of the one before)
+        append(site.root / f"content/posts/{name}.md", f"\nEdited, {name}.\n")
+        result = cli("build", "--site", site.root)
+        assert result.code == 0 and counts(result.out)["rendered"] == 3, result.out
+    monkeypatch.undo()
     assert tree(site.out) == cold_build(site, tmp_path / "cold")
 
 

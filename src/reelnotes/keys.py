@@ -186,7 +186,7 @@ class Fingerprinter:
     object's fingerprint is computed once per build, and a long one is folded to a hash.
     """
 
-    def __init__(self, post_keys: dict[str, str], *, cards: bool = False) -> None:
+    def __init__(self, post_keys: Mapping[str, str], *, cards: bool = False) -> None:
         self.post_keys = post_keys
         self.cards = cards
         self.seen: dict[int, tuple[Any, str]] = {}
@@ -253,7 +253,11 @@ def card_digest(post: Post) -> str:
     """A hash of every field of `post` but its body's (reprs of plain values and of records
     are exact and stable)."""
     card = repr(_card(post))
-    return "C" + hashlib.sha256(card.encode("utf-8", "surrogatepass")).hexdigest()
+    return CARD_PREFIX + hashlib.sha256(card.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+CARD_PREFIX = "C"
+"""What a card digest starts with, before its 64 hex digits (a post's keys' have none)."""
 
 
 class Templates(NamedTuple):
@@ -282,7 +286,7 @@ class PageKeys:
     """
 
     def __init__(self, base: str | None, deps: Mapping[str, TemplateDeps],
-                 post_keys: dict[str, str], site: Site) -> None:
+                 post_keys: Mapping[str, str], site: Site) -> None:
         self.base, self.deps, self.site = base, deps, site
         self.full = Fingerprinter(post_keys)
         self.cards = Fingerprinter(post_keys, cards=True)

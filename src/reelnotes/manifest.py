@@ -286,6 +286,22 @@ def request(config: SiteConfig, out: Path, *, drafts: bool, future: bool) -> str
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+DIGEST = 32
+"""Bytes of a SHA-256 digest: a patch index holds its keys and cards so (hex, as elsewhere,
+took two strings a post, most of a manifest's load)."""
+
+_NONE = bytes(DIGEST)
+"""A post's place in a packed key table when it has no key (it was not read as it is shown)."""
+
+
+def packed_digests(order: tuple[str, ...], digests: Mapping[str, str], prefix: str = "") -> bytes:
+    """The hex `digests` (each `prefix` and 64 digits) of the names in `order`, packed in that
+    order; zeros for a name without one."""
+    cut = len(prefix)
+    return b"".join([_NONE if name not in digests else bytes.fromhex(digests[name][cut:])
+                     for name in order])
+
+
 class PatchIndex(NamedTuple):
     """What the next build needs to re-render a post's own page alone (see patch.py)."""
 
@@ -296,14 +312,34 @@ class PatchIndex(NamedTuple):
     while neither changed, so it need not hash reelnotes' source again)."""
     order: tuple[str, ...]
     """The source file of every post shown, newest first."""
-    keys: dict[str, str]
-    """The cache key of each post shown as it was read (no comments added, slug unmoved)."""
-    cards: dict[str, str]
-    """The card digest of each post shown."""
+    keys: bytes
+    """The cache key of each post in `order` as it was read (no comments added, slug unmoved),
+    packed (packed_digests); zeros for a post composed after reading."""
+    cards: bytes
+    """The card digest of each post in `order` (keys.card_digest), packed alike."""
     neighbours: bool
     """True if the post template reads bodies: a post's neighbours' pages hold its body."""
     feeds: tuple[Feed, ...] = ()
     """Every feed, with the posts it carries whole (a patch makes their items anew in it)."""
+
+    def key(self, at: int) -> str | None:
+        """The cache key of the post at `at` in `order`, if it was read as it is shown."""
+        packed = self.keys[at * DIGEST:(at + 1) * DIGEST]
+        return None if packed == _NONE else packed.hex()
+
+    def card(self, at: int) -> str:
+        """The card digest of the post at `at` in `order`, in hex (without its prefix)."""
+        return self.cards[at * DIGEST:(at + 1) * DIGEST].hex()
+
+    def with_keys(self, keys: Mapping[str, str]) -> PatchIndex:
+        """This index with the posts in `keys` (each in `order`) read anew with those keys."""
+        if not keys:
+            return self
+        packed = bytearray(self.keys)
+        for name, key in keys.items():
+            at = self.order.index(name) * DIGEST
+            packed[at:at + DIGEST] = bytes.fromhex(key)
+        return self._replace(keys=bytes(packed))
 
 
 class Journal(NamedTuple):
@@ -333,7 +369,7 @@ class Journal(NamedTuple):
         inputs = saved.inputs._replace(
             stats=saved.inputs.stats.updated(self.stats),
             digests=saved.inputs.digests if self.digests is None else self.digests)
-        patch = saved.patch and saved.patch._replace(keys={**saved.patch.keys, **self.keys})
+        patch = saved.patch and saved.patch.with_keys(self.keys)
         return saved._replace(inputs=inputs, outputs=saved.outputs.updated(self.outputs),
                               patch=patch, journal=self)
 
@@ -395,8 +431,11 @@ class Manifest(NamedTuple):
                    for path in (output_path(out, dest) for dest in dests))
 
 
+LAYOUT = 2
+"""Raised when a field keeps its name but changes its type (2: stats and digests packed)."""
+
 _FORMAT = repr([(kind.__name__, kind._fields)
-                for kind in (Inputs, PatchIndex, Journal, Manifest)] + [STAT.format])
+                for kind in (Inputs, PatchIndex, Journal, Manifest)] + [LAYOUT, STAT.format])
 """Saved with each manifest: one saved by a version of reelnotes whose manifest had other
 fields (which unpickling would fill with defaults, or misplace) is not loaded."""
 

@@ -27,8 +27,8 @@ from .cache import BuildCache, post_key
 from .config import SiteConfig
 from .content import read_post
 from .errors import TemplateError
-from .keys import WORST, PageKeys, TemplateDeps, card_digest
-from .manifest import Inputs, Manifest, PatchIndex
+from .keys import CARD_PREFIX, WORST, PageKeys, TemplateDeps, card_digest
+from .manifest import Inputs, Manifest, PatchIndex, packed_digests
 from .model import Post
 from .render import Renderer
 from .site import Site, post_page
@@ -79,42 +79,52 @@ def plan(config: SiteConfig, last: Manifest, inputs: Inputs, store: BuildCache,
     posts_dir = config.content_dir / "posts"
     warned = {d.path for d in last.warnings}  # a warning the edit may have mended
     salt = index.salt
-    keys = dict(index.keys)
+    order = index.order
+    keys: dict[str, str] = {}  # (those of the posts a patch renders or shows, as they are now)
     posts: dict[str, Post] = {}
     parsed: dict[str, tuple[str, bytes]] = {}
+    position: dict[str, int] = {}
     for name in changed:
         path = Path(name)
         if path.suffix != ".md" or not path.is_relative_to(posts_dir):
             return None
         rel = path.relative_to(config.root).as_posix()
-        if rel not in keys or rel in warned:
+        try:
+            at = order.index(rel)
+        except ValueError:
+            return None
+        if index.key(at) is None or rel in warned:
             return None
         try:
             raw = path.read_bytes()
         except OSError:
             return None
         post, diagnostics = read_post(path, rel, config, raw=raw)
-        if post is None or diagnostics or card_digest(post) != index.cards[rel]:
+        if (post is None or diagnostics
+                or card_digest(post)[len(CARD_PREFIX):] != index.card(at)):
             return None
         keys[rel] = post_key(salt, rel, raw)
         posts[rel] = post
         parsed[rel] = (keys[rel], pickle.dumps((post, diagnostics), pickle.HIGHEST_PROTOCOL))
+        position[rel] = at
 
-    order = index.order
-    position = {rel: i for i, rel in enumerate(order)}
     spread = (-1, 0, 1) if index.neighbours else (0,)
     wanted = sorted({position[rel] + d for rel in posts for d in spread} & set(range(len(order))))
-    needed = {order[j] for i in wanted for j in (i - 1, i + 1) if 0 <= j < len(order)}
-    needed -= posts.keys()
-    if not needed <= keys.keys():
-        return None  # a neighbour with comments or a moved slug: the full build composes it
+    needed = {j for i in wanted for j in (i - 1, i + 1) if 0 <= j < len(order)}
+    for j in needed:
+        if order[j] not in posts:
+            key = index.key(j)
+            if key is None:
+                return None  # a neighbour with comments or a moved slug: the full build composes it
+            keys[order[j]] = key
     feeds = feeds_spliced(config, out, [(dest, [posts[rel] for rel in carried if rel in posts])
                                         for dest, carried in index.feeds
                                         if not posts.keys().isdisjoint(carried)])
     if feeds is None:
         return None
-    cached = store.posts(keys[rel] for rel in needed)
-    for rel in needed:
+    shown = [order[j] for j in needed if order[j] not in posts]
+    cached = store.posts(keys[rel] for rel in shown)
+    for rel in shown:
         entry = cached.get(keys[rel])
         if entry is None or entry[0] is None:
             return None
@@ -138,8 +148,8 @@ def plan(config: SiteConfig, last: Manifest, inputs: Inputs, store: BuildCache,
         except (TemplateError, NeedsWholeSite):
             return None  # the full build reports a template's problem, with its context
         pages[urls.dest_path(page.url)] = (key, html)
-    return Plan(pages, parsed, [index.keys[rel] for rel in parsed],
-                index._replace(keys=keys), changed, feeds)
+    return Plan(pages, parsed, [index.key(position[rel]) or "" for rel in parsed],
+                index.with_keys({rel: key for rel, (key, _) in parsed.items()}), changed, feeds)
 
 
 def feeds_spliced(config: SiteConfig, out: Path,
@@ -190,5 +200,6 @@ def index_of(site: Site, keys: PageKeys, salt: str, read: dict[str, Post | None]
     plain = {post.src_path: post_keys[post.src_path] for post in site.posts
              if read.get(post.src_path) is post and post.src_path in post_keys}
     cards = {post.src_path: keys.cards.post(post) for post in site.posts}
-    return PatchIndex(keys.base, salt, tuple(post.src_path for post in site.posts), plain, cards,
-                      deps.reads_body, feeds)
+    order = tuple(post.src_path for post in site.posts)
+    return PatchIndex(keys.base, salt, order, packed_digests(order, plain),
+                      packed_digests(order, cards, CARD_PREFIX), deps.reads_body, feeds)
