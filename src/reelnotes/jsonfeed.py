@@ -105,4 +105,6 @@ def splice(text: str, items: Iterable[dict[str, Any]]) -> str | None:
 
 
 def _dump(feed: dict[str, Any]) -> str:
-    return json.dumps(feed, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+    """The feed as JSON text, compact: Python's C encoder writes that, its own Python code an
+    indented one (~3 × slower: a patch of the newest post spent a millisecond there)."""
+    return json.dumps(feed, ensure_ascii=False, separators=(",", ":")) + "\n"
