@@ -442,6 +442,9 @@ def test_a_stat_table_is_the_mapping_it_packs(stats: dict[str, tuple[int, int, i
     assert list(table) == sorted(stats) and all(path in table for path in stats)
     assert "missing" not in table and table.get("missing") is None
     assert pickle.loads(pickle.dumps(table)) == table
+    prefix = data.draw(PATHS)  # (an output folder's path, each output file's starts with)
+    assert StatTable.of({prefix + path: stat for path, stat in stats.items()}).relative(
+        prefix) == sorted(stats)
     edits = data.draw(st.dictionaries(st.sampled_from(sorted(stats)), STATS) if stats else
                       st.just({}))
     after = {**stats, **edits}

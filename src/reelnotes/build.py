@@ -290,7 +290,7 @@ def _swap_in(config: SiteConfig, out: Path, last: Manifest, made: dict[str, byte
 
     update = Update(out, {}, spare_folder(config, out), listed=True)
     prefix = output_path(out, "")
-    dests = [path[len(prefix):] for path in last.outputs]  # (each is output_path(out, dest))
+    dests = last.outputs.relative(prefix)  # (each is output_path(out, dest))
     try:
         for dest in made:
             if dest in changed:
