@@ -376,6 +376,28 @@ def test_the_command_collects_young_objects_less_often(monkeypatch: pytest.Monke
     assert seen == [(command.GC_YOUNG, *before[1:])] and command.GC_YOUNG > before[0]
 
 
+def test_the_command_starts_the_scan_before_its_imports(
+        built_site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    import reelnotes.__main__ as command
+    import reelnotes.cli
+
+    seen: list[scanner.Child | None] = []
+    monkeypatch.setattr(sys, "argv", ["reelnotes", "build", "--site", str(built_site.root)])
+    monkeypatch.setattr(reelnotes.cli, "run", lambda: seen.append(scanner.early))
+    before = gc.get_threshold()
+    try:
+        command.run()
+    finally:
+        gc.set_threshold(*before)
+        early, scanner.early = scanner.early, None
+        if early is not None:
+            scanner.stop(early)
+    args = marshal.loads((built_site.root / ".reelnotes-cache/scan-args").read_bytes())
+    assert seen == [early] and early is not None and early.args == args
+
+
 def test_a_build_with_stdout_closed_still_builds(site: Site) -> None:
     # (`reelnotes build >&-`: Python then has no sys.stdout at all)
     site.post("one", post_text("First review", "2013-04-09"))
