@@ -11,10 +11,9 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from .errors import ConfigError, Diagnostic, did_you_mean
+from .scanner import CACHE_DIR as CACHE_DIR  # (defined there: the command reads it first)
 
 CONFIG_NAME = "reelnotes.toml"
-CACHE_DIR = ".reelnotes-cache"
-"""The site's cache folder (cache.py, the manifest, serve's site): safe to delete."""
 
 
 class SiteConfig(NamedTuple):

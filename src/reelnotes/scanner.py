@@ -20,7 +20,7 @@ import sys
 import time
 
 CACHE_DIR = ".reelnotes-cache"
-"""The site's cache folder, by its name in the site folder (config.CACHE_DIR)."""
+"""The site's cache folder (cache.py, the manifest, serve's site): safe to delete."""
 
 ARGS_FILE = "scan-args"
 """The file in the cache folder that holds the last build's scan arguments (marshal)."""
