@@ -262,6 +262,10 @@ def test_a_patch_finds_a_neighbour_patched_before_under_the_key_it_was_given(
         append(site.root / f"content/posts/{name}.md", f"\nEdited, {name}.\n")
         result = cli("build", "--site", site.root)
         assert result.code == 0 and counts(result.out)["rendered"] == 3, result.out
+    for i in range(4, 10):  # (six at once: found in the posts' order another way)
+        append(site.root / f"content/posts/p{i:02}.md", "\nEdited with five others.\n")
+    result = cli("build", "--site", site.root)
+    assert result.code == 0 and counts(result.out)["rendered"] == 8, result.out
     monkeypatch.undo()
     assert tree(site.out) == cold_build(site, tmp_path / "cold")
 

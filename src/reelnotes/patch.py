@@ -84,14 +84,16 @@ def plan(config: SiteConfig, last: Manifest, inputs: Inputs, store: BuildCache,
     posts: dict[str, Post] = {}
     parsed: dict[str, tuple[str, bytes]] = {}
     position: dict[str, int] = {}
+    # (a few posts are found by a scan of the order; more, by a map of it made once)
+    find = order.index if len(changed) <= 4 else {rel: i for i, rel in enumerate(order)}.__getitem__
     for name in changed:
         path = Path(name)
         if path.suffix != ".md" or not path.is_relative_to(posts_dir):
             return None
         rel = path.relative_to(config.root).as_posix()
         try:
-            at = order.index(rel)
-        except ValueError:
+            at = find(rel)
+        except (ValueError, KeyError):  # (not a post shown)
             return None
         if index.key(at) is None or rel in warned:
             return None
