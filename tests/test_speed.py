@@ -499,9 +499,14 @@ def test_a_build_takes_over_the_scan_started_before_its_imports(
     assert marshal.loads(args_file.read_bytes()) == [posts, code, *roots]  # (the build's)
     built_site.post("two", post_text("Second review", "2013-04-10"))  # (hashed or pending)
     config, _ = load_config(built_site.root)
-    for command in (["check", "--site", root], ["build", "--site=" + root], []):
-        scanner.start_early(command)  # (another command; a form it does not read)
+    for command in (["check", "--site", root], ["build", "--site"], []):
+        scanner.start_early(command)  # (another command; no site named: none here)
         assert scanner.early is None
+    scanner.start_early(["build", "--site=" + root])
+    other = scanner.early
+    assert other is not None and other.args == [posts, code, *roots]
+    scanner.stop(other)
+    scanner.early = None
     monkeypatch.chdir(built_site.root)
     scanner.start_early(["build", "-q"])  # (the current folder)
     early = scanner.early

@@ -216,18 +216,20 @@ def args_file(site: str) -> str:
 
 
 def start_early(argv: list[str]) -> None:
-    """For `reelnotes build` (as `argv`, its command line, gives it: the site as `--site DIR`,
-    or the current folder), start the scan the last build into that site made, so that it
-    runs while this process imports the build's modules (~20 ms) instead of after them. (A
-    forked copy of this process would start sooner, but the pages it shares with this one
-    are copied as this one imports: slower, measured.)"""
+    """For `reelnotes build` (as `argv`, its command line, gives it: the site as `--site DIR`
+    or `--site=DIR`, or the current folder), start the scan the last build into that site
+    made, so that it runs while this process imports the build's modules (~20 ms) instead of
+    after them. (A forked copy of this process would start sooner, but the pages it shares
+    with this one are copied as this one imports: slower, measured.)"""
     global early  # noqa: PLW0603 (one per process: the command's)
     if not argv or argv[0] != "build" or early is not None:
         return
     site = "."
-    for word, value in zip(argv[1:], argv[2:], strict=False):
-        if word == "--site":
+    for word, value in zip(argv[1:], [*argv[2:], ""], strict=True):
+        if word == "--site" and value:
             site = value
+        elif word.startswith("--site="):
+            site = word.removeprefix("--site=")
     try:
         with open(args_file(site), "rb") as file:
             args = marshal.loads(file.read())
