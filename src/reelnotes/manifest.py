@@ -27,7 +27,7 @@ import marshal
 import os
 import pickle
 import select
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -338,15 +338,30 @@ class PatchIndex(NamedTuple):
         """The card digest of the post at `at` in `order`, in hex (without its prefix)."""
         return self.cards[at * DIGEST:(at + 1) * DIGEST].hex()
 
+    def places(self, names: Collection[str]) -> dict[str, int]:
+        """The place in `order` of each of `names` it holds: found by a scan of the order for
+        a few, through a map of it made once for more."""
+        if len(names) > PLACES_SCANNED:
+            wanted = set(names)
+            return {name: i for i, name in enumerate(self.order) if name in wanted}
+        found: dict[str, int] = {}
+        for name in names:
+            with contextlib.suppress(ValueError):
+                found[name] = self.order.index(name)
+        return found
+
     def with_keys(self, keys: Mapping[str, str]) -> PatchIndex:
         """This index with the posts in `keys` (each in `order`) read anew with those keys."""
         if not keys:
             return self
         packed = bytearray(self.keys)
-        for name, key in keys.items():
-            at = self.order.index(name) * DIGEST
-            packed[at:at + DIGEST] = bytes.fromhex(key)
+        for name, at in self.places(keys.keys()).items():
+            packed[at * DIGEST:(at + 1) * DIGEST] = bytes.fromhex(keys[name])
         return self._replace(keys=bytes(packed))
+
+
+PLACES_SCANNED = 4
+"""Names PatchIndex.places finds by scanning the order, each (more: through a map)."""
 
 
 class Journal(NamedTuple):

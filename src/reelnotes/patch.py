@@ -83,20 +83,19 @@ def plan(config: SiteConfig, last: Manifest, inputs: Inputs, store: BuildCache,
     keys: dict[str, str] = {}  # (those of the posts a patch renders or shows, as they are now)
     posts: dict[str, Post] = {}
     parsed: dict[str, tuple[str, bytes]] = {}
-    position: dict[str, int] = {}
-    # (a few posts are found by a scan of the order; more, by a map of it made once)
-    find = order.index if len(changed) <= 4 else {rel: i for i, rel in enumerate(order)}.__getitem__
+    stale: list[str] = []
+    files: list[tuple[Path, str]] = []
     for name in changed:
         path = Path(name)
         if path.suffix != ".md" or not path.is_relative_to(posts_dir):
             return None
-        rel = path.relative_to(config.root).as_posix()
-        try:
-            at = find(rel)
-        except (ValueError, KeyError):  # (not a post shown)
-            return None
-        if index.key(at) is None or rel in warned:
-            return None
+        files.append((path, path.relative_to(config.root).as_posix()))
+    position = index.places([rel for _, rel in files])
+    for path, rel in files:
+        at = position.get(rel)
+        old = None if at is None else index.key(at)
+        if at is None or old is None or rel in warned:
+            return None  # (not a post shown, or not shown as it was read)
         try:
             raw = path.read_bytes()
         except OSError:
@@ -108,29 +107,28 @@ def plan(config: SiteConfig, last: Manifest, inputs: Inputs, store: BuildCache,
         keys[rel] = post_key(salt, rel, raw)
         posts[rel] = post
         parsed[rel] = (keys[rel], pickle.dumps((post, diagnostics), pickle.HIGHEST_PROTOCOL))
-        position[rel] = at
+        stale.append(old)
 
     spread = (-1, 0, 1) if index.neighbours else (0,)
     wanted = sorted({position[rel] + d for rel in posts for d in spread} & set(range(len(order))))
-    needed = {j for i in wanted for j in (i - 1, i + 1) if 0 <= j < len(order)}
-    for j in needed:
-        if order[j] not in posts:
-            key = index.key(j)
-            if key is None:
-                return None  # a neighbour with comments or a moved slug: the full build composes it
-            keys[order[j]] = key
+    shown = [j for j in {j for i in wanted for j in (i - 1, i + 1) if 0 <= j < len(order)}
+             if order[j] not in posts]
+    for j in shown:
+        key = index.key(j)
+        if key is None:
+            return None  # a neighbour with comments or a moved slug: the full build composes it
+        keys[order[j]] = key
     feeds = feeds_spliced(config, out, [(dest, [posts[rel] for rel in carried if rel in posts])
                                         for dest, carried in index.feeds
                                         if not posts.keys().isdisjoint(carried)])
     if feeds is None:
         return None
-    shown = [order[j] for j in needed if order[j] not in posts]
-    cached = store.posts(keys[rel] for rel in shown)
-    for rel in shown:
-        entry = cached.get(keys[rel])
+    cached = store.posts(keys[order[j]] for j in shown)
+    for j in shown:
+        entry = cached.get(keys[order[j]])
         if entry is None or entry[0] is None:
             return None
-        posts[rel] = entry[0]
+        posts[order[j]] = entry[0]
 
     todo = [post_page(posts[order[i]], posts[order[i - 1]] if i > 0 else None,
                       posts[order[i + 1]] if i + 1 < len(order) else None) for i in wanted]
@@ -150,7 +148,7 @@ def plan(config: SiteConfig, last: Manifest, inputs: Inputs, store: BuildCache,
         except (TemplateError, NeedsWholeSite):
             return None  # the full build reports a template's problem, with its context
         pages[urls.dest_path(page.url)] = (key, html)
-    return Plan(pages, parsed, [index.key(position[rel]) or "" for rel in parsed],
+    return Plan(pages, parsed, stale,
                 index.with_keys({rel: key for rel, (key, _) in parsed.items()}), changed, feeds)
 
 
